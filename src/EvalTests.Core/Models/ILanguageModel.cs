@@ -1,0 +1,85 @@
+using EvalTests.Prompts;
+
+namespace EvalTests.Models;
+
+/// <summary>What a backend can do, so that a mode it cannot serve is refused rather than faked.</summary>
+[Flags]
+public enum ModelCapabilities
+{
+    /// <summary>Nothing.</summary>
+    None = 0,
+
+    /// <summary>Generates text (gen mode).</summary>
+    Generate = 1,
+
+    /// <summary>Scores the log-likelihood of a prompt (ppl mode).</summary>
+    LogLikelihood = 2,
+}
+
+/// <summary>Who a model is, for reports and for deciding whether two scores are comparable.</summary>
+/// <param name="Abbr">The short name in summaries and output folders (OpenCompass's model abbr).</param>
+/// <param name="Identity">What pins the exact weights or endpoint (e.g. <c>onnx:sha256:…</c>).</param>
+/// <param name="MaxSequenceLength">The context length in tokens, when known.</param>
+/// <param name="Capabilities">What the backend can do.</param>
+public sealed record ModelDescriptor(string Abbr, string Identity, int? MaxSequenceLength, ModelCapabilities Capabilities);
+
+/// <summary>How to generate.</summary>
+/// <param name="MaxOutputTokens">The most tokens to generate (OpenCompass <c>max_out_len</c>).</param>
+/// <param name="StopStrings">Generation ends when the text contains one of these (it is cut before it).</param>
+public sealed record GenerationSettings(int MaxOutputTokens, IReadOnlyList<string> StopStrings)
+{
+    /// <inheritdoc/>
+    public bool Equals(GenerationSettings? other) =>
+        other is not null && MaxOutputTokens == other.MaxOutputTokens && StopStrings.SequenceEqual(other.StopStrings);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(MaxOutputTokens, StopStrings.Count);
+}
+
+/// <summary>One prompt to complete greedily.</summary>
+/// <param name="Prompt">The turns; the last (empty) BOT turn is where the answer goes.</param>
+/// <param name="Settings">Length and stop strings.</param>
+public sealed record GenerationRequest(Prompt Prompt, GenerationSettings Settings);
+
+/// <summary>A completion, or the error that prevented it.</summary>
+/// <param name="Text">The generated text (empty on error).</param>
+/// <param name="PromptTokens">Tokens fed to the model.</param>
+/// <param name="OutputTokens">Tokens generated.</param>
+/// <param name="Error">Why no text came back, when it did not.</param>
+public sealed record GenerationResult(string Text, int PromptTokens, int OutputTokens, string? Error = null);
+
+/// <summary>A prompt whose last turn is the continuation being scored.</summary>
+/// <param name="Prompt">The full prompt.</param>
+public sealed record LogLikelihoodRequest(Prompt Prompt);
+
+/// <summary>
+/// Per-token log-probabilities of a scored prompt: every token after the first that the model saw, in order
+/// (after any left truncation to the context length).
+/// </summary>
+/// <param name="TokenLogProbs">log p(token | tokens before it), natural log.</param>
+/// <param name="ContinuationTokens">How many of the last entries belong to the continuation.</param>
+/// <param name="Error">Why scoring failed, when it did.</param>
+public sealed record LogLikelihoodResult(IReadOnlyList<double> TokenLogProbs, int ContinuationTokens, string? Error = null)
+{
+    /// <summary>OpenCompass's PPL value: the mean cross-entropy over the whole sequence.</summary>
+    public double MeanNegativeLogLikelihood => TokenLogProbs.Count == 0 ? double.NaN : -TokenLogProbs.Average();
+
+    /// <summary>The summed log-likelihood of the continuation (lm-evaluation-harness's loglikelihood).</summary>
+    public double ContinuationLogLikelihood => TokenLogProbs.Skip(TokenLogProbs.Count - ContinuationTokens).Sum();
+}
+
+/// <summary>
+/// A language model under evaluation. Calls are batched: the runner hands over many requests at once and the
+/// backend decides how to pack them.
+/// </summary>
+public interface ILanguageModel : IAsyncDisposable
+{
+    /// <summary>Name, identity, context length and capabilities.</summary>
+    ModelDescriptor Descriptor { get; }
+
+    /// <summary>Completes each prompt greedily.</summary>
+    ValueTask<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default);
+
+    /// <summary>Scores each prompt's tokens.</summary>
+    ValueTask<IReadOnlyList<LogLikelihoodResult>> LogLikelihoodAsync(IReadOnlyList<LogLikelihoodRequest> requests, CancellationToken cancellationToken = default);
+}

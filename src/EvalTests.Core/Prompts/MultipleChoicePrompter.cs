@@ -1,0 +1,144 @@
+using System.Text.RegularExpressions;
+using EvalTests.Datasets;
+
+namespace EvalTests.Prompts;
+
+/// <summary>The prompt for one question and how many in-context examples survived the length limit.</summary>
+/// <param name="Prompt">The turns.</param>
+/// <param name="Shots">The number of in-context examples kept.</param>
+public sealed record RenderedPrompt(Prompt Prompt, int Shots);
+
+/// <summary>One option's prompt in ppl mode.</summary>
+/// <param name="Label">The option letter.</param>
+/// <param name="Prompt">The full prompt whose last turn is that option's answer.</param>
+/// <param name="Shots">The number of in-context examples kept.</param>
+public sealed record LabelPrompt(string Label, Prompt Prompt, int Shots);
+
+/// <summary>Counts the tokens a prompt costs on a model, for OpenCompass's rule of dropping in-context examples that do not fit.</summary>
+public interface ITokenCounter
+{
+    /// <summary>The number of tokens the model sees for the prompt, special tokens included.</summary>
+    int CountTokens(Prompt prompt);
+}
+
+/// <summary>
+/// Renders multiple-choice prompts exactly as OpenCompass's <c>FixKRetriever</c> + meta <c>ice_template</c> configs do:
+/// the in-context examples (dev rows with their answers) as HUMAN/BOT turns, then the question with an empty BOT turn
+/// (gen) or one prompt per option with that option as the BOT turn (ppl).
+/// </summary>
+public sealed partial class MultipleChoicePrompter
+{
+    private readonly DatasetConfig _config;
+    private readonly List<MultipleChoiceSample> _shots;
+    private readonly string _human;
+
+    /// <summary>Creates a prompter for one subset.</summary>
+    /// <param name="config">The evaluation config (template, few-shot ids, labels).</param>
+    /// <param name="subset">The subset, whose local name fills <c>{subject_local}</c>.</param>
+    /// <param name="fewShotPool">The rows of the few-shot split.</param>
+    public MultipleChoicePrompter(DatasetConfig config, SubsetInfo subset, IReadOnlyList<MultipleChoiceSample> fewShotPool)
+    {
+        _config = config;
+        _human = config.Template.Human.Replace("{subject_local}", subset.LocalName, StringComparison.Ordinal);
+        _shots = config.FewShotIds.Select(id => id < fewShotPool.Count
+                ? fewShotPool[id]
+                : throw new InvalidDataException($"config '{config.Name}' asks for few-shot row {id}, but subset '{subset.Name}' has {fewShotPool.Count} rows"))
+            .ToList();
+    }
+
+    /// <summary>The gen-mode prompt of a question, dropping trailing in-context examples while it exceeds <paramref name="maxSeqLen"/> tokens.</summary>
+    public RenderedPrompt BuildGeneration(MultipleChoiceSample sample, ITokenCounter? counter = null, int? maxSeqLen = null)
+    {
+        var shots = _shots.Count;
+        var prompt = Render(sample, shots, botTemplate: _config.Template.Bot, answerOverride: string.Empty);
+        if (counter is not null && maxSeqLen is { } limit)
+        {
+            while (shots > 0 && counter.CountTokens(prompt) > limit)
+            {
+                shots--;
+                prompt = Render(sample, shots, _config.Template.Bot, answerOverride: string.Empty);
+            }
+        }
+
+        return new RenderedPrompt(prompt, shots);
+    }
+
+    /// <summary>
+    /// The ppl-mode prompts of a question, one per label. As in OpenCompass's <c>PPLInferencer</c>, examples dropped
+    /// while fitting one label stay dropped for the labels after it.
+    /// </summary>
+    public IReadOnlyList<LabelPrompt> BuildPerplexity(MultipleChoiceSample sample, ITokenCounter? counter = null, int? maxSeqLen = null)
+    {
+        var shots = _shots.Count;
+        var prompts = new List<LabelPrompt>(_config.Labels.Count);
+        foreach (var label in _config.Labels)
+        {
+            var bot = LabelTemplate(label);
+            var prompt = Render(sample, shots, bot, answerOverride: null);
+            if (counter is not null && maxSeqLen is { } limit)
+            {
+                while (shots > 0 && counter.CountTokens(prompt) > limit)
+                {
+                    shots--;
+                    prompt = Render(sample, shots, bot, answerOverride: null);
+                }
+            }
+
+            prompts.Add(new LabelPrompt(label, prompt, shots));
+        }
+
+        return prompts;
+    }
+
+    /// <summary>The in-context examples as one text, as OpenCompass records them under <c>in-context examples</c>.</summary>
+    public string RenderExamples(int shots) => new Prompt(ExampleTurns(shots)).ToPlainText();
+
+    private string LabelTemplate(string label) => _config.Template.Bot.Replace("{label}", label, StringComparison.Ordinal);
+
+    private List<PromptTurn> ExampleTurns(int shots)
+    {
+        var turns = new List<PromptTurn>(shots * 2 + 2);
+        foreach (var shot in _shots.Take(shots))
+        {
+            var bot = _config.Mode == EvalMode.Ppl ? LabelTemplate(shot.Answer) : _config.Template.Bot;
+            turns.Add(new PromptTurn(TurnRole.Human, Format(_human, shot.Fields, null)));
+            turns.Add(new PromptTurn(TurnRole.Bot, Format(bot, shot.Fields, null)));
+        }
+
+        return turns;
+    }
+
+    private Prompt Render(MultipleChoiceSample sample, int shots, string botTemplate, string? answerOverride)
+    {
+        // CUSTOM: OpenCompass inserts the rendered examples first and then formats the whole prompt with the
+        // question's columns, so a placeholder that appears inside an example's text is filled in again.
+        var turns = ExampleTurns(shots);
+        turns.Add(new PromptTurn(TurnRole.Human, _human));
+        turns.Add(new PromptTurn(TurnRole.Bot, botTemplate));
+        return new Prompt(turns.Select(t => t with { Text = Format(t.Text, sample.Fields, answerOverride) }).ToList());
+    }
+
+    /// <summary>Fills every <c>{column}</c> at once; values are not scanned again (OpenCompass's <c>safe_format</c>).</summary>
+    internal static string Format(string template, IReadOnlyList<KeyValuePair<string, string>> fields, string? answerOverride) =>
+        Placeholder().Replace(template, match =>
+        {
+            var key = match.Groups[1].Value;
+            if (answerOverride is not null && key == "answer")
+            {
+                return answerOverride;
+            }
+
+            foreach (var field in fields)
+            {
+                if (field.Key == key)
+                {
+                    return field.Value;
+                }
+            }
+
+            return match.Value;
+        });
+
+    [GeneratedRegex(@"\{([^{}]+)\}")]
+    private static partial Regex Placeholder();
+}

@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Text;
+using EvalTests.Scoring;
+
+namespace EvalTests.Reporting;
+
+/// <summary>A scored dataset (one subset of one config) of one model.</summary>
+/// <param name="Abbr">The dataset abbreviation (e.g. <c>ceval-law</c>).</param>
+/// <param name="Version">The short prompt hash.</param>
+/// <param name="Mode">gen or ppl.</param>
+/// <param name="Metric">The metric name (e.g. <c>accuracy</c>).</param>
+/// <param name="Score">The outcome counts.</param>
+public sealed record DatasetScore(string Abbr, string Version, string Mode, string Metric, SubsetScore Score);
+
+/// <summary>A summary group: the naive average of its member datasets, shown only when every member has a score.</summary>
+/// <param name="Name">The group abbreviation (e.g. <c>ceval-stem</c>).</param>
+/// <param name="Members">The dataset abbreviations averaged.</param>
+public sealed record SummaryGroup(string Name, IReadOnlyList<string> Members);
+
+/// <summary>One row of the summary table.</summary>
+/// <param name="Dataset">Dataset or group name.</param>
+/// <param name="Version">Prompt hash, or <c>-</c> for groups.</param>
+/// <param name="Metric">Metric name.</param>
+/// <param name="Mode">gen, ppl, or mixed.</param>
+/// <param name="Scores">One score per model, null where missing.</param>
+/// <param name="StandardErrors">The standard error of each score, null where missing.</param>
+public sealed record SummaryRow(string Dataset, string Version, string Metric, string Mode, IReadOnlyList<double?> Scores, IReadOnlyList<double?> StandardErrors);
+
+/// <summary>The scores of one or more models on a set of datasets and groups, laid out as OpenCompass's default summarizer does.</summary>
+public sealed class Summary
+{
+    private Summary(IReadOnlyList<string> models, IReadOnlyList<SummaryRow> rows, IReadOnlyList<IReadOnlyList<(string Dataset, string Raw)>> raw, IReadOnlyList<DatasetScore> scores)
+    {
+        Models = models;
+        Rows = rows;
+        Raw = raw;
+        Scores = scores;
+    }
+
+    /// <summary>The model abbreviations, one column each.</summary>
+    public IReadOnlyList<string> Models { get; }
+
+    /// <summary>The table rows: datasets in order, then groups.</summary>
+    public IReadOnlyList<SummaryRow> Rows { get; }
+
+    /// <summary>Per model, each dataset's raw result as OpenCompass prints it in the raw section.</summary>
+    public IReadOnlyList<IReadOnlyList<(string Dataset, string Raw)>> Raw { get; }
+
+    /// <summary>All dataset scores that went into the table.</summary>
+    public IReadOnlyList<DatasetScore> Scores { get; }
+
+    /// <summary>Builds the summary of one model.</summary>
+    public static Summary Build(string model, IReadOnlyList<string> datasetOrder, IReadOnlyList<DatasetScore> scores, IReadOnlyList<SummaryGroup> groups) =>
+        Build([model], datasetOrder, [scores], groups);
+
+    /// <summary>Builds the summary of several models (one column each).</summary>
+    public static Summary Build(IReadOnlyList<string> models, IReadOnlyList<string> datasetOrder, IReadOnlyList<IReadOnlyList<DatasetScore>> scoresPerModel, IReadOnlyList<SummaryGroup> groups)
+    {
+        var byModel = scoresPerModel.Select(s => s.ToDictionary(d => d.Abbr, StringComparer.Ordinal)).ToList();
+        var rows = new List<SummaryRow>();
+        var raw = models.Select(_ => new List<(string, string)>()).ToList();
+
+        foreach (var abbr in datasetOrder)
+        {
+            var present = byModel.Select(m => m.GetValueOrDefault(abbr)).ToList();
+            var any = present.FirstOrDefault(p => p is not null);
+            if (any is null)
+            {
+                rows.Add(new SummaryRow(abbr, "-", "-", "-", models.Select(_ => (double?)null).ToList(), models.Select(_ => (double?)null).ToList()));
+                continue;
+            }
+
+            rows.Add(new SummaryRow(abbr, any.Version, any.Metric, any.Mode,
+                present.Select(p => p is null ? null : (double?)p.Score.Accuracy).ToList(),
+                present.Select(p => p is null ? null : (double?)p.Score.StandardError).ToList()));
+            for (var m = 0; m < models.Count; m++)
+            {
+                if (present[m] is { } score)
+                {
+                    raw[m].Add((abbr, RawResult(score)));
+                }
+            }
+        }
+
+        foreach (var group in groups)
+        {
+            var averages = new List<double?>();
+            var errors = new List<double?>();
+            var modes = new HashSet<string>(StringComparer.Ordinal);
+            var computedForAnyModel = false;
+            for (var m = 0; m < models.Count; m++)
+            {
+                var available = group.Members.Where(byModel[m].ContainsKey).ToList();
+                var missing = group.Members.Where(member => !byModel[m].ContainsKey(member)).ToList();
+                if (available.Count == 0)
+                {
+                    averages.Add(null);
+                    errors.Add(null);
+                    continue;
+                }
+
+                if (missing.Count > 0)
+                {
+                    raw[m].Add((group.Name, $"{{'error': {PythonRepr.FormatString($"missing metrics: [{string.Join(", ", missing.Select(PythonRepr.FormatString))}]")}}}"));
+                    averages.Add(null);
+                    errors.Add(null);
+                    continue;
+                }
+
+                var members = available.Select(a => byModel[m][a]).ToList();
+                var average = members.Sum(s => s.Score.Accuracy) / members.Count;
+                var error = Math.Sqrt(members.Sum(s => s.Score.StandardError * s.Score.StandardError)) / members.Count;
+                foreach (var member in members)
+                {
+                    modes.Add(member.Mode);
+                }
+
+                averages.Add(average);
+                errors.Add(error);
+                raw[m].Add((group.Name, $"{{'naive_average': {PythonRepr.FormatFloat(average)}}}"));
+                computedForAnyModel = true;
+            }
+
+            if (computedForAnyModel)
+            {
+                rows.Add(new SummaryRow(group.Name, "-", "naive_average", modes.Count == 1 ? modes.Single() : "mixed", averages, errors));
+            }
+        }
+
+        return new Summary(models, rows, raw.Select(r => (IReadOnlyList<(string, string)>)r).ToList(), scoresPerModel.SelectMany(s => s).ToList());
+    }
+
+    /// <summary>The result dict as OpenCompass's raw section prints it.</summary>
+    public static string RawResult(DatasetScore score)
+    {
+        var s = score.Score;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{{'{score.Metric}': {PythonRepr.FormatFloat(s.Accuracy)}, 'evaltests': {{'n': {s.Total}, 'correct': {s.Correct}, 'wrong': {s.Wrong}, 'unparsed': {s.Unparsed}, 'errored': {s.Errored}, 'stderr': {PythonRepr.FormatFloat(s.StandardError)}}}}}");
+    }
+
+    private static readonly string[] HeaderColumns = ["dataset", "version", "metric", "mode"];
+
+    /// <summary>The table as rows of strings, header first: <c>dataset | version | metric | mode | model…</c>.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> ToTable()
+    {
+        var table = new List<IReadOnlyList<string>> { HeaderColumns.Concat(Models).ToList() };
+        foreach (var row in Rows)
+        {
+            table.Add(new[] { row.Dataset, row.Version, row.Metric, row.Mode }
+                .Concat(row.Scores.Select(s => s is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "-"))
+                .ToList());
+        }
+
+        return table;
+    }
+
+    /// <summary>The table in tabulate's simple format, as OpenCompass prints it.</summary>
+    public string ToText() => Tabulate.Simple(ToTable());
+
+    /// <summary>The table as OpenCompass's markdown.</summary>
+    public string ToMarkdown()
+    {
+        var table = ToTable();
+        var text = new StringBuilder();
+        text.Append("| ").Append(string.Join(" | ", table[0])).Append(" |\n");
+        text.Append('|').Append(string.Join(" | ", table[0].Select(_ => "-----"))).Append("|\n");
+        foreach (var row in table.Skip(1))
+        {
+            text.Append("| ").Append(string.Join(" | ", row)).Append(" |\n");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The table as OpenCompass's csv file (commas inside cells become spaces).</summary>
+    public string ToCsv() =>
+        string.Join("\n", ToTable().Select(row => string.Join(",", row.Select(c => c.Replace(',', ' '))))) + "\n";
+
+    /// <summary>The whole <c>summary_&lt;ts&gt;.txt</c>: tabulate, csv, markdown and raw sections between OpenCompass's rulers.</summary>
+    public string ToSummaryFile(string timestamp)
+    {
+        var hat = new string('^', 128);
+        var dollar = new string('$', 128);
+        var divider = new string('-', 128) + " THIS IS A DIVIDER " + new string('-', 128);
+        var table = ToTable();
+        var rawLines = new List<string>();
+        for (var m = 0; m < Models.Count; m++)
+        {
+            rawLines.Add("-------------------------------");
+            rawLines.Add($"Model: {Models[m]}");
+            rawLines.AddRange(Raw[m].Select(r => $"{r.Dataset}: {r.Raw}"));
+        }
+
+        return new StringBuilder()
+            .Append(timestamp).Append('\n')
+            .Append("tabulate format\n").Append(hat).Append('\n').Append(ToText()).Append('\n').Append(dollar).Append("\n\n")
+            .Append(divider).Append("\n\n")
+            .Append("csv format\n").Append(hat).Append('\n').Append(string.Join("\n", table.Select(r => string.Join(",", r)))).Append('\n').Append(dollar).Append("\n\n")
+            .Append("markdown format\n").Append(hat).Append('\n').Append(ToMarkdown()).Append('\n').Append(dollar).Append('\n')
+            .Append(divider).Append("\n\n")
+            .Append("raw format\n").Append(hat).Append('\n').Append(string.Join("\n", rawLines)).Append('\n').Append(dollar).Append('\n')
+            .ToString();
+    }
+}

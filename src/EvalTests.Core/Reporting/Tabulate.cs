@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Text;
+
+namespace EvalTests.Reporting;
+
+/// <summary>
+/// Python <c>tabulate</c>'s "simple" format as OpenCompass calls it (<c>headers='firstrow', floatfmt='.2f'</c>):
+/// columns whose every cell is a number are right-aligned on the decimal point, others left-aligned, two spaces
+/// between columns, each column at least two wider than its header, dashes under the header.
+/// </summary>
+/// <remarks>Written here because no .NET table library reproduces tabulate's type inference and padding byte for byte,
+/// and OpenCompass's summary files are compared as text.</remarks>
+public static class Tabulate
+{
+    private const int MinPadding = 2;
+
+    /// <summary>Formats a table whose first row is the header.</summary>
+    public static string Simple(IReadOnlyList<IReadOnlyList<string>> table)
+    {
+        var header = table[0];
+        var rows = table.Skip(1).ToList();
+        var columns = header.Count;
+        var lines = new List<string>();
+        var cells = new string[rows.Count, columns];
+        var widths = new int[columns];
+        var numeric = new bool[columns];
+
+        for (var c = 0; c < columns; c++)
+        {
+            var values = rows.Select(r => c < r.Count ? r[c] : string.Empty).ToList();
+            var type = values.Select(CellType).DefaultIfEmpty(ColumnType.String).Max();
+            numeric[c] = type != ColumnType.String && values.Count > 0;
+            var formatted = values.Select(v => Format(v, type)).ToList();
+            if (numeric[c])
+            {
+                var decimals = formatted.Select(AfterPoint).ToList();
+                var maxDecimals = decimals.Max();
+                formatted = formatted.Select((v, i) => v + new string(' ', maxDecimals - decimals[i])).ToList();
+            }
+
+            widths[c] = Math.Max(header[c].Length + MinPadding, formatted.Select(DisplayWidth).DefaultIfEmpty(0).Max());
+            for (var r = 0; r < rows.Count; r++)
+            {
+                cells[r, c] = numeric[c] ? PadLeft(formatted[r], widths[c]) : PadRight(formatted[r], widths[c]);
+            }
+        }
+
+        lines.Add(string.Join("  ", header.Select((h, c) => numeric[c] ? PadLeft(h, widths[c]) : PadRight(h, widths[c]))));
+        lines.Add(string.Join("  ", widths.Select(w => new string('-', w))));
+        for (var r = 0; r < rows.Count; r++)
+        {
+            lines.Add(string.Join("  ", Enumerable.Range(0, columns).Select(c => cells[r, c])));
+        }
+
+        return string.Join("\n", lines);
+    }
+
+    private enum ColumnType
+    {
+        Int,
+        Float,
+        String,
+    }
+
+    private static ColumnType CellType(string value)
+    {
+        if (IsInt(value))
+        {
+            return ColumnType.Int;
+        }
+
+        return IsFloat(value) ? ColumnType.Float : ColumnType.String;
+    }
+
+    private static bool IsInt(string value) =>
+        value.Length > 0 && long.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _);
+
+    private static bool IsFloat(string value) =>
+        value.Length > 0 && double.TryParse(value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+
+    private static string Format(string value, ColumnType type) => type switch
+    {
+        ColumnType.Int => long.Parse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
+        ColumnType.Float => double.Parse(value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture).ToString("F2", CultureInfo.InvariantCulture),
+        _ => value,
+    };
+
+    private static int AfterPoint(string value)
+    {
+        if (IsInt(value))
+        {
+            return -1;
+        }
+
+        var point = value.LastIndexOf('.');
+        if (point < 0)
+        {
+            point = value.ToLowerInvariant().LastIndexOf('e');
+        }
+
+        return point >= 0 ? value.Length - point - 1 : -1;
+    }
+
+    private static string PadLeft(string value, int width) => new string(' ', Math.Max(0, width - DisplayWidth(value))) + value;
+
+    private static string PadRight(string value, int width) => value + new string(' ', Math.Max(0, width - DisplayWidth(value)));
+
+    // tabulate counts characters (wcwidth is off by default), which is what string length gives for BMP text.
+    private static int DisplayWidth(string value) => new StringInfo(value).LengthInTextElements;
+}
+
+/// <summary>Formats values the way Python's <c>repr</c> and <c>str</c> do, for OpenCompass's raw summary section.</summary>
+public static class PythonRepr
+{
+    /// <summary>A float as Python prints it: shortest round-trip digits, always with a decimal point or exponent.</summary>
+    public static string FormatFloat(double value)
+    {
+        if (double.IsNaN(value))
+        {
+            return "nan";
+        }
+
+        if (double.IsInfinity(value))
+        {
+            return value > 0 ? "inf" : "-inf";
+        }
+
+        var text = value.ToString("R", CultureInfo.InvariantCulture);
+        if (text.Contains('E', StringComparison.Ordinal))
+        {
+            // .NET writes 1E-05 / 1E+16; Python writes 1e-05 / 1e+16.
+            var parts = text.Split('E');
+            var exponent = int.Parse(parts[1], CultureInfo.InvariantCulture);
+            return $"{parts[0]}e{(exponent < 0 ? "-" : "+")}{Math.Abs(exponent):00}";
+        }
+
+        var exponent10 = value == 0 ? 0 : (int)Math.Floor(Math.Log10(Math.Abs(value)));
+        if (exponent10 >= 16)
+        {
+            var mantissa = (value / Math.Pow(10, exponent10)).ToString("R", CultureInfo.InvariantCulture);
+            return $"{mantissa}e+{exponent10:00}";
+        }
+
+        return text.Contains('.', StringComparison.Ordinal) ? text : text + ".0";
+    }
+
+    /// <summary>A string as Python's repr quotes it (single quotes unless the text holds one and no double quote).</summary>
+    public static string FormatString(string value)
+    {
+        var quote = value.Contains('\'', StringComparison.Ordinal) && !value.Contains('"', StringComparison.Ordinal) ? '"' : '\'';
+        var builder = new StringBuilder().Append(quote);
+        foreach (var c in value)
+        {
+            builder.Append(c switch
+            {
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                _ when c == quote => "\\" + c,
+                _ => c.ToString(),
+            });
+        }
+
+        return builder.Append(quote).ToString();
+    }
+}

@@ -1,0 +1,508 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using EvalTests.Datasets;
+using EvalTests.Models;
+using EvalTests.Prompts;
+using EvalTests.Reporting;
+using EvalTests.Scoring;
+
+namespace EvalTests.Runs;
+
+/// <summary>How one question ended.</summary>
+/// <param name="Index">The row index in the evaluated file.</param>
+/// <param name="Gold">The gold answer.</param>
+/// <param name="Answer">The extracted (gen) or chosen (ppl) answer; empty when none.</param>
+/// <param name="Output">The model's raw text (gen) or the chosen label (ppl).</param>
+/// <param name="Outcome">Correct, wrong, unparsed or errored.</param>
+/// <param name="Error">The model error, when errored.</param>
+public sealed record SampleRecord(int Index, string Gold, string Answer, string Output, SampleOutcome Outcome, string? Error);
+
+/// <summary>A finished task: its score and every sample.</summary>
+/// <param name="Task">The task.</param>
+/// <param name="Score">The score row.</param>
+/// <param name="Samples">Every question's outcome.</param>
+public sealed record TaskResult(EvaluationTask Task, DatasetScore Score, IReadOnlyList<SampleRecord> Samples);
+
+/// <summary>A finished run: where its files are, and its summary.</summary>
+/// <param name="Layout">The output folders.</param>
+/// <param name="SummaryTimestamp">The timestamp of the summary files.</param>
+/// <param name="Summary">The summary table.</param>
+/// <param name="Tasks">Every task's result.</param>
+public sealed record RunResult(RunOutputLayout Layout, string SummaryTimestamp, Summary Summary, IReadOnlyList<TaskResult> Tasks);
+
+/// <summary>
+/// The run engine shared by the CLI and the test framework: loads every task's questions, renders prompts, sends all
+/// requests of the run to the model in length-sorted batches (so subsets share batches), extracts and scores answers,
+/// and writes OpenCompass's output tree and summary.
+/// </summary>
+public sealed class EvaluationRunner
+{
+    private readonly ILanguageModel _model;
+    private readonly RunSettings _settings;
+    private readonly IRunProgress _progress;
+    private readonly TimeProvider _clock;
+
+    /// <summary>Creates a runner for one model.</summary>
+    public EvaluationRunner(ILanguageModel model, RunSettings settings, IRunProgress? progress = null, TimeProvider? clock = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.BatchSize, 1);
+        _model = model;
+        _settings = settings;
+        _progress = progress ?? NullRunProgress.Instance;
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    /// <summary>Runs the plan.</summary>
+    /// <param name="plan">What to evaluate.</param>
+    /// <param name="locateBenchmark">Returns the folder holding a card's files (see <see cref="DataRootResolver"/>).</param>
+    /// <param name="cancellationToken">Stops the run; files of finished tasks stay on disk.</param>
+    public async Task<RunResult> RunAsync(RunPlan plan, Func<DatasetCard, string> locateBenchmark, CancellationToken cancellationToken = default)
+    {
+        EnsureCapable(plan);
+        var timestamp = _settings.Timestamp ?? _clock.GetLocalNow().ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+        var layout = new RunOutputLayout(_settings.WorkDir, timestamp);
+        var modelAbbr = _model.Descriptor.Abbr;
+        await WriteConfigAsync(plan, layout, cancellationToken).ConfigureAwait(false);
+
+        var prepared = plan.Tasks.Select(task => Prepare(task, locateBenchmark)).ToList();
+        _progress.RunStarted(prepared.Select(p => new TaskProgressInfo(p.Task.Abbr, p.Samples.Count)).ToList());
+
+        var results = new Dictionary<EvaluationTask, TaskResult>();
+        var pending = prepared.Select(p => p.PendingRequests()).SelectMany(r => r).ToList();
+        await DispatchAsync(pending.Where(r => r.Generation is not null).ToList(), results, layout, cancellationToken).ConfigureAwait(false);
+        await DispatchAsync(pending.Where(r => r.Scoring is not null).ToList(), results, layout, cancellationToken).ConfigureAwait(false);
+        foreach (var task in prepared.Where(p => !results.ContainsKey(p.Task)))
+        {
+            results[task.Task] = await FinishAsync(task, layout, cancellationToken).ConfigureAwait(false);
+        }
+
+        var ordered = plan.Tasks.Select(t => results[t]).ToList();
+        var summary = Summary.Build(modelAbbr, plan.Tasks.Select(t => t.Abbr).ToList(), ordered.Select(r => r.Score).ToList(), plan.Groups);
+        var summaryTimestamp = _clock.GetLocalNow().ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+        await WriteSummaryAsync(layout, summaryTimestamp, summary, cancellationToken).ConfigureAwait(false);
+        return new RunResult(layout, summaryTimestamp, summary, ordered);
+    }
+
+    private void EnsureCapable(RunPlan plan)
+    {
+        var descriptor = _model.Descriptor;
+        foreach (var mode in plan.Tasks.Select(t => t.Config.Mode).Distinct())
+        {
+            var needed = mode == EvalMode.Gen ? ModelCapabilities.Generate : ModelCapabilities.LogLikelihood;
+            if (!descriptor.Capabilities.HasFlag(needed))
+            {
+                var configs = string.Join(", ", plan.Tasks.Where(t => t.Config.Mode == mode).Select(t => t.Config.Name).Distinct());
+                throw new NotSupportedException($"Model '{descriptor.Abbr}' cannot serve {mode.ToString().ToLowerInvariant()} mode ({configs}): it does not offer {needed}.");
+            }
+        }
+    }
+
+    private PreparedTask Prepare(EvaluationTask task, Func<DatasetCard, string> locateBenchmark)
+    {
+        var card = task.Card;
+        var folder = locateBenchmark(card);
+        var evalFile = card.RelativePath(card.Splits.Eval, task.Subset.Name);
+        var shotFile = card.RelativePath(card.Splits.FewShot, task.Subset.Name);
+        DataIntegrity.EnsureValid(card, folder, [evalFile, shotFile]);
+        var samples = MultipleChoiceLoader.Load(card, folder, card.Splits.Eval, task.Subset.Name);
+        if (_settings.Limit is { } limit)
+        {
+            samples = samples.Take(limit).ToList();
+        }
+
+        var shots = task.Config.FewShotIds.Count > 0 ? MultipleChoiceLoader.Load(card, folder, card.Splits.FewShot, task.Subset.Name) : [];
+        var prompter = new MultipleChoicePrompter(task.Config, task.Subset, shots);
+        var counter = _model as ITokenCounter;
+        var maxSeqLen = _settings.MaxSeqLen ?? _model.Descriptor.MaxSequenceLength;
+        return new PreparedTask(task, samples, prompter, counter, maxSeqLen, new GenerationSettings(_settings.MaxOutLen, []));
+    }
+
+    private async Task DispatchAsync(List<PendingRequest> requests, Dictionary<EvaluationTask, TaskResult> results, RunOutputLayout layout, CancellationToken cancellationToken)
+    {
+        // Longest first: the slowest batches run while the ETA is still rough, and similar lengths share a batch.
+        foreach (var batch in requests.OrderByDescending(r => r.Length).Chunk(_settings.BatchSize))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (batch[0].Generation is not null)
+            {
+                IReadOnlyList<GenerationResult> outputs;
+                try
+                {
+                    outputs = await _model.GenerateAsync(batch.Select(r => r.Generation!).ToList(), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    outputs = batch.Select(_ => new GenerationResult(string.Empty, 0, 0, ex.Message)).ToList();
+                }
+
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    batch[i].Owner.Complete(batch[i], outputs[i], null);
+                }
+            }
+            else
+            {
+                IReadOnlyList<LogLikelihoodResult> outputs;
+                try
+                {
+                    outputs = await _model.LogLikelihoodAsync(batch.Select(r => r.Scoring!).ToList(), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    outputs = batch.Select(_ => new LogLikelihoodResult([], 0, ex.Message)).ToList();
+                }
+
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    batch[i].Owner.Complete(batch[i], null, outputs[i]);
+                }
+            }
+
+            foreach (var owner in batch.Select(r => r.Owner).Distinct())
+            {
+                var done = owner.TakeNewlyCompletedSamples();
+                if (done > 0)
+                {
+                    _progress.SamplesCompleted(owner.Task.Abbr, done);
+                }
+
+                if (owner.IsComplete && !results.ContainsKey(owner.Task))
+                {
+                    results[owner.Task] = await FinishAsync(owner, layout, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private async Task<TaskResult> FinishAsync(PreparedTask task, RunOutputLayout layout, CancellationToken cancellationToken)
+    {
+        var model = _model.Descriptor.Abbr;
+        var records = task.Score();
+        var score = SubsetScore.From(records.Select(r => r.Outcome));
+        var datasetScore = new DatasetScore(task.Task.Abbr, task.Task.Version, task.Task.Config.Mode == EvalMode.Gen ? "gen" : "ppl", task.Task.Config.Metric, score);
+
+        await OutputJson.WriteAsync(layout.Predictions(model, task.Task.Abbr), task.PredictionsJson(), cancellationToken).ConfigureAwait(false);
+        await OutputJson.WriteAsync(layout.Results(model, task.Task.Abbr), ResultsJson(datasetScore, records), cancellationToken).ConfigureAwait(false);
+        await WriteLogAsync(layout.InferLog(model, task.Task.Abbr), task.InferLog(), cancellationToken).ConfigureAwait(false);
+        await WriteLogAsync(layout.EvalLog(model, task.Task.Abbr),
+            string.Create(CultureInfo.InvariantCulture, $"{task.Task.Abbr}: {datasetScore.Metric}={score.Accuracy:F2} stderr={score.StandardError:F2} n={score.Total} correct={score.Correct} wrong={score.Wrong} unparsed={score.Unparsed} errored={score.Errored}\n"),
+            cancellationToken).ConfigureAwait(false);
+
+        _progress.TaskCompleted(task.Task.Abbr, score);
+        return new TaskResult(task.Task, datasetScore, records);
+    }
+
+    private static JsonObject ResultsJson(DatasetScore score, IReadOnlyList<SampleRecord> records)
+    {
+        var s = score.Score;
+        var details = new JsonObject();
+        foreach (var record in records)
+        {
+            var detail = new JsonObject
+            {
+                ["pred"] = record.Answer,
+                ["gold"] = record.Gold,
+                ["outcome"] = record.Outcome.ToString().ToLowerInvariant(),
+            };
+            if (record.Error is not null)
+            {
+                detail["error"] = record.Error;
+            }
+
+            details[record.Index.ToString(CultureInfo.InvariantCulture)] = detail;
+        }
+
+        return new JsonObject
+        {
+            [score.Metric] = s.Accuracy,
+            ["evaltests"] = new JsonObject
+            {
+                ["n"] = s.Total,
+                ["correct"] = s.Correct,
+                ["wrong"] = s.Wrong,
+                ["unparsed"] = s.Unparsed,
+                ["errored"] = s.Errored,
+                ["stderr"] = s.StandardError,
+                ["version"] = score.Version,
+            },
+            ["details"] = details,
+        };
+    }
+
+    private async Task WriteConfigAsync(RunPlan plan, RunOutputLayout layout, CancellationToken cancellationToken)
+    {
+        var descriptor = _model.Descriptor;
+        var config = new JsonObject
+        {
+            ["models"] = new JsonArray(new JsonObject
+            {
+                ["abbr"] = descriptor.Abbr,
+                ["identity"] = descriptor.Identity,
+                ["max_seq_len"] = descriptor.MaxSequenceLength,
+                ["batch_size"] = _settings.BatchSize,
+                ["max_out_len"] = _settings.MaxOutLen,
+            }),
+            ["datasets"] = new JsonArray(plan.Tasks.Select(t => (JsonNode)new JsonObject
+            {
+                ["abbr"] = t.Abbr,
+                ["config"] = t.Config.Name,
+                ["version"] = t.Version,
+                ["mode"] = t.Config.Mode == EvalMode.Gen ? "gen" : "ppl",
+            }).ToArray()),
+            ["summarizer"] = new JsonObject
+            {
+                ["summary_groups"] = new JsonArray(plan.Groups.Select(g => (JsonNode)new JsonObject
+                {
+                    ["name"] = g.Name,
+                    ["subsets"] = new JsonArray(g.Members.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray()),
+                }).ToArray()),
+            },
+            ["work_dir"] = Path.GetFullPath(layout.RunFolder),
+            ["limit"] = _settings.Limit,
+            ["max_seq_len_override"] = _settings.MaxSeqLen,
+        };
+        await OutputJson.WriteAsync(layout.ConfigFile(Environment.ProcessId), config, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task WriteSummaryAsync(RunOutputLayout layout, string timestamp, Summary summary, CancellationToken cancellationToken)
+    {
+        var txt = layout.SummaryFile(timestamp, "txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(txt)!);
+        await File.WriteAllTextAsync(txt, summary.ToSummaryFile(timestamp), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(layout.SummaryFile(timestamp, "csv"), summary.ToCsv(), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(layout.SummaryFile(timestamp, "md"), summary.ToMarkdown(), cancellationToken).ConfigureAwait(false);
+        var rows = new JsonArray(summary.Rows.Select(row => (JsonNode)new JsonObject
+        {
+            ["dataset"] = row.Dataset,
+            ["version"] = row.Version,
+            ["metric"] = row.Metric,
+            ["mode"] = row.Mode,
+            ["scores"] = new JsonObject(summary.Models.Select((m, i) => KeyValuePair.Create(m, (JsonNode?)(row.Scores[i] is { } v ? JsonValue.Create(v) : null)))),
+            ["stderr"] = new JsonObject(summary.Models.Select((m, i) => KeyValuePair.Create(m, (JsonNode?)(row.StandardErrors[i] is { } v ? JsonValue.Create(v) : null)))),
+        }).ToArray());
+        await OutputJson.WriteAsync(layout.SummaryFile(timestamp, "json"), new JsonObject { ["rows"] = rows }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task WriteLogAsync(string path, string text, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllTextAsync(path, text, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One request of the run and the sample (and label) it belongs to.</summary>
+    internal sealed record PendingRequest(PreparedTask Owner, int Sample, int Label, int Length, GenerationRequest? Generation, LogLikelihoodRequest? Scoring);
+
+    /// <summary>A task with its questions loaded and prompts rendered, collecting model outputs as they come.</summary>
+    internal sealed class PreparedTask
+    {
+        private readonly RenderedPrompt[]? _genPrompts;
+        private readonly IReadOnlyList<LabelPrompt>[]? _labelPrompts;
+        private readonly GenerationResult?[] _generations;
+        private readonly LogLikelihoodResult?[][] _scores;
+        private readonly int[] _remaining;
+        private readonly GenerationSettings _generation;
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private int _completed;
+        private int _reported;
+
+        public PreparedTask(EvaluationTask task, IReadOnlyList<MultipleChoiceSample> samples, MultipleChoicePrompter prompter, ITokenCounter? counter, int? maxSeqLen, GenerationSettings generation)
+        {
+            Task = task;
+            Samples = samples;
+            Prompter = prompter;
+            _generation = generation;
+            _generations = new GenerationResult?[samples.Count];
+            _scores = samples.Select(_ => new LogLikelihoodResult?[task.Config.Labels.Count]).ToArray();
+            if (task.Config.Mode == EvalMode.Gen)
+            {
+                _genPrompts = samples.Select(s => prompter.BuildGeneration(s, counter, maxSeqLen)).ToArray();
+                _remaining = samples.Select(_ => 1).ToArray();
+            }
+            else
+            {
+                _labelPrompts = samples.Select(s => prompter.BuildPerplexity(s, counter, maxSeqLen)).ToArray();
+                _remaining = samples.Select(_ => task.Config.Labels.Count).ToArray();
+            }
+        }
+
+        public EvaluationTask Task { get; }
+
+        public IReadOnlyList<MultipleChoiceSample> Samples { get; }
+
+        public MultipleChoicePrompter Prompter { get; }
+
+        public bool IsComplete => _completed == Samples.Count;
+
+        public IEnumerable<PendingRequest> PendingRequests()
+        {
+            for (var i = 0; i < Samples.Count; i++)
+            {
+                if (_genPrompts is not null)
+                {
+                    var prompt = _genPrompts[i].Prompt;
+                    yield return new PendingRequest(this, i, 0, prompt.ToPlainText().Length, new GenerationRequest(prompt, _generation), null);
+                }
+                else
+                {
+                    var labels = _labelPrompts![i];
+                    for (var l = 0; l < labels.Count; l++)
+                    {
+                        yield return new PendingRequest(this, i, l, labels[l].Prompt.ToPlainText().Length, null, new LogLikelihoodRequest(labels[l].Prompt));
+                    }
+                }
+            }
+        }
+
+        public void Complete(PendingRequest request, GenerationResult? generation, LogLikelihoodResult? score)
+        {
+            if (generation is not null)
+            {
+                _generations[request.Sample] = generation;
+            }
+            else
+            {
+                _scores[request.Sample][request.Label] = score;
+            }
+
+            if (--_remaining[request.Sample] == 0)
+            {
+                _completed++;
+            }
+        }
+
+        public int TakeNewlyCompletedSamples()
+        {
+            var fresh = _completed - _reported;
+            _reported = _completed;
+            return fresh;
+        }
+
+        public IReadOnlyList<SampleRecord> Score()
+        {
+            var records = new List<SampleRecord>(Samples.Count);
+            var postprocessor = Task.Config.Postprocessor is { } name ? AnswerPostprocessors.Get(name) : null;
+            for (var i = 0; i < Samples.Count; i++)
+            {
+                var gold = Samples[i].Answer;
+                if (_genPrompts is not null)
+                {
+                    var output = _generations[i]!;
+                    if (output.Error is not null)
+                    {
+                        records.Add(new SampleRecord(Samples[i].Index, gold, string.Empty, string.Empty, SampleOutcome.Errored, output.Error));
+                        continue;
+                    }
+
+                    var answer = postprocessor?.Extract(output.Text) ?? output.Text;
+                    var outcome = answer.Length == 0 ? SampleOutcome.Unparsed : answer == gold ? SampleOutcome.Correct : SampleOutcome.Wrong;
+                    records.Add(new SampleRecord(Samples[i].Index, gold, answer, output.Text, outcome, null));
+                }
+                else
+                {
+                    var scores = _scores[i];
+                    var error = scores.FirstOrDefault(s => s!.Error is not null)?.Error;
+                    if (error is not null)
+                    {
+                        records.Add(new SampleRecord(Samples[i].Index, gold, string.Empty, string.Empty, SampleOutcome.Errored, error));
+                        continue;
+                    }
+
+                    var best = 0;
+                    for (var l = 1; l < scores.Length; l++)
+                    {
+                        // Strictly lower wins, so ties go to the first label as with Python's index(min(...)).
+                        if (scores[l]!.MeanNegativeLogLikelihood < scores[best]!.MeanNegativeLogLikelihood)
+                        {
+                            best = l;
+                        }
+                    }
+
+                    var label = Task.Config.Labels[best];
+                    records.Add(new SampleRecord(Samples[i].Index, gold, label, label, label == gold ? SampleOutcome.Correct : SampleOutcome.Wrong, null));
+                }
+            }
+
+            return records;
+        }
+
+        public JsonObject PredictionsJson()
+        {
+            var root = new JsonObject();
+            for (var i = 0; i < Samples.Count; i++)
+            {
+                var key = i.ToString(CultureInfo.InvariantCulture);
+                var gold = Samples[i].Answer;
+                if (_genPrompts is not null)
+                {
+                    var output = _generations[i]!;
+                    var entry = new JsonObject
+                    {
+                        ["origin_prompt"] = _genPrompts[i].Prompt.ToPlainText(),
+                        ["prediction"] = output.Text,
+                        ["gold"] = gold,
+                    };
+                    if (output.Error is not null)
+                    {
+                        entry["error"] = output.Error;
+                    }
+
+                    root[key] = entry;
+                    continue;
+                }
+
+                var labels = _labelPrompts![i];
+                var examples = Prompter.RenderExamples(labels[^1].Shots);
+                var item = new JsonObject { ["in-context examples"] = examples };
+                var best = -1;
+                for (var l = 0; l < labels.Count; l++)
+                {
+                    var full = labels[l].Prompt.ToPlainText();
+                    // As OpenCompass: the testing input is the prompt with the examples' text removed.
+                    var testingInput = examples.Length > 0 ? full.Replace(examples, string.Empty, StringComparison.Ordinal) : full;
+                    item.TryAdd("origin_prompt", testingInput);
+                    var score = _scores[i][l]!;
+                    item[$"label: {labels[l].Label}"] = new JsonObject
+                    {
+                        ["testing input"] = testingInput,
+                        ["prompt"] = full,
+                        ["PPL"] = score.Error is null ? score.MeanNegativeLogLikelihood : null,
+                    };
+                    if (score.Error is null && (best < 0 || score.MeanNegativeLogLikelihood < _scores[i][best]!.MeanNegativeLogLikelihood))
+                    {
+                        best = l;
+                    }
+                }
+
+                var failed = _scores[i].FirstOrDefault(s => s!.Error is not null)?.Error;
+                item["prediction"] = failed is null && best >= 0 ? labels[best].Label : string.Empty;
+                item["gold"] = gold;
+                if (failed is not null)
+                {
+                    item["error"] = failed;
+                }
+
+                root[key] = item;
+            }
+
+            return root;
+        }
+
+        public string InferLog()
+        {
+            var shots = _genPrompts is not null ? _genPrompts.Select(p => p.Shots).ToList() : _labelPrompts!.Select(p => p[^1].Shots).ToList();
+            var configured = Task.Config.FewShotIds.Count;
+            var promptTokens = _generations.Where(g => g is not null).Sum(g => (long)g!.PromptTokens);
+            var outputTokens = _generations.Where(g => g is not null).Sum(g => (long)g!.OutputTokens);
+            return string.Create(CultureInfo.InvariantCulture,
+                $"""
+                dataset: {Task.Abbr} ({Task.Config.Name}, subset {Task.Subset.Name}, version {Task.Version})
+                samples: {Samples.Count}
+                in-context examples: configured {configured}, kept min {shots.DefaultIfEmpty(0).Min()} / max {shots.DefaultIfEmpty(0).Max()}; {shots.Count(s => s < configured)} prompt(s) shortened to fit the context
+                prompt tokens: {promptTokens}, generated tokens: {outputTokens}
+                wall time: {_clock.Elapsed.TotalSeconds:F1} s
+
+                """);
+        }
+    }
+}

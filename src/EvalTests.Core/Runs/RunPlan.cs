@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using EvalTests.Datasets;
+using EvalTests.Reporting;
+
+namespace EvalTests.Runs;
+
+/// <summary>One subset of one config: the unit that becomes a dataset row, a predictions file and a test case.</summary>
+/// <param name="Card">The benchmark.</param>
+/// <param name="Config">The evaluation config.</param>
+/// <param name="Subset">The subset.</param>
+/// <param name="Abbr">The dataset abbreviation (e.g. <c>ceval-law</c>).</param>
+/// <param name="Version">The short hash of card, template and data that OpenCompass shows in its version column.</param>
+public sealed record EvaluationTask(DatasetCard Card, DatasetConfig Config, SubsetInfo Subset, string Abbr, string Version);
+
+/// <summary>What a run evaluates: the tasks in report order and the summary groups over them.</summary>
+public sealed class RunPlan
+{
+    private RunPlan(IReadOnlyList<EvaluationTask> tasks, IReadOnlyList<SummaryGroup> groups)
+    {
+        Tasks = tasks;
+        Groups = groups;
+    }
+
+    /// <summary>The tasks, in report order.</summary>
+    public IReadOnlyList<EvaluationTask> Tasks { get; }
+
+    /// <summary>The summary groups, in report order.</summary>
+    public IReadOnlyList<SummaryGroup> Groups { get; }
+
+    /// <summary>
+    /// Plans the named configs. When two selected configs share an abbreviation (e.g. <c>ceval_gen</c> and <c>ceval_ppl</c>
+    /// both name their rows <c>ceval-…</c>), each is prefixed with its own short name instead (<c>ceval_gen-law</c>,
+    /// <c>ceval_ppl-law</c>) so that their predictions and rows stay apart.
+    /// </summary>
+    /// <param name="catalog">The dataset cards.</param>
+    /// <param name="configNames">Config names or aliases, in order.</param>
+    /// <param name="subsetFilter">When given, only subsets with these names (or whose abbreviation is named).</param>
+    public static RunPlan Create(DatasetCatalog catalog, IReadOnlyList<string> configNames, IReadOnlyCollection<string>? subsetFilter = null)
+    {
+        var selected = configNames.Select(catalog.Resolve).DistinctBy(p => p.Config.Name).ToList();
+        var clashing = selected.GroupBy(p => p.Config.Abbr, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+
+        var tasks = new List<EvaluationTask>();
+        var groups = new List<SummaryGroup>();
+        foreach (var (card, config) in selected)
+        {
+            var prefix = clashing.Contains(config.Abbr) ? (config.Aliases.Count > 0 ? config.Aliases[0] : config.Name) : config.Abbr;
+            var subsets = card.Subsets
+                .Where(s => subsetFilter is null || subsetFilter.Count == 0 || subsetFilter.Contains(s.Name) || subsetFilter.Contains($"{prefix}-{s.Name}"))
+                .ToList();
+            tasks.AddRange(subsets.Select(s => new EvaluationTask(card, config, s, $"{prefix}-{s.Name}", Version(card, config, s))));
+            groups.AddRange(card.Groups.Select(g => new SummaryGroup(prefix + g.Suffix,
+                card.Subsets.Where(g.Contains).Select(s => $"{prefix}-{s.Name}").ToList())));
+        }
+
+        if (subsetFilter is { Count: > 0 })
+        {
+            var known = selected.SelectMany(p => p.Card.Subsets.Select(s => s.Name)).ToHashSet(StringComparer.Ordinal);
+            var unknown = subsetFilter.Where(f => !known.Contains(f) && !tasks.Any(t => t.Abbr == f)).ToList();
+            if (unknown.Count > 0)
+            {
+                throw new ArgumentException($"Unknown subset(s) {string.Join(", ", unknown)} for {string.Join(", ", selected.Select(s => s.Config.Name))}.", nameof(subsetFilter));
+            }
+        }
+
+        return new RunPlan(tasks, groups);
+    }
+
+    /// <summary>
+    /// The first six hex digits of SHA-256 over the card's identity, the config's prompt and scoring settings, the subset,
+    /// and the hashes of its data files: editing a prompt or the data changes the version.
+    /// </summary>
+    public static string Version(DatasetCard card, DatasetConfig config, SubsetInfo subset)
+    {
+        var files = new[] { card.RelativePath(card.Splits.Eval, subset.Name), card.RelativePath(card.Splits.FewShot, subset.Name) }
+            .Select(f => $"{f}={card.Sha256.GetValueOrDefault(f, "?")}");
+        var identity = JsonSerializer.Serialize(new[]
+        {
+            card.Name, card.Format, card.Splits.Eval, card.Splits.FewShot, subset.Name, subset.LocalName,
+            config.Mode.ToString(), config.Template.Human, config.Template.Bot, string.Join(",", config.FewShotIds),
+            string.Join(",", config.Labels), config.Postprocessor ?? "", config.Metric, string.Join(";", files),
+        });
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..6];
+    }
+}

@@ -1,0 +1,23 @@
+namespace EvalTests.Runs;
+
+/// <summary>How a run behaves; defaults follow OpenCompass's defaults for local models.</summary>
+public sealed record RunSettings
+{
+    /// <summary>The folder that holds one timestamped folder per run (OpenCompass <c>-w</c>, default <c>outputs/default</c>).</summary>
+    public string WorkDir { get; init; } = Path.Combine("outputs", "default");
+
+    /// <summary>The run folder name; null uses the start time as <c>yyyyMMdd_HHmmss</c>.</summary>
+    public string? Timestamp { get; init; }
+
+    /// <summary>The most requests sent to the model at once.</summary>
+    public int BatchSize { get; init; } = 16;
+
+    /// <summary>The most tokens generated per answer (OpenCompass <c>max_out_len</c>).</summary>
+    public int MaxOutLen { get; init; } = 100;
+
+    /// <summary>The prompt length limit in tokens for dropping in-context examples; null uses the model's context length.</summary>
+    public int? MaxSeqLen { get; init; }
+
+    /// <summary>Only the first N questions of each subset (for smoke runs); null for all.</summary>
+    public int? Limit { get; init; }
+}

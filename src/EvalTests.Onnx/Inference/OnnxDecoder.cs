@@ -1,0 +1,313 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using EvalTests.Onnx.Loading;
+
+namespace EvalTests.Onnx.Inference;
+
+/// <summary>The greedy continuation of one row: its token ids and why it stopped.</summary>
+internal sealed record GeneratedSequence(IReadOnlyList<int> Tokens, bool HitEos);
+
+/// <summary>
+/// Token-level decoder over an ONNX causal LM: batched forward passes with left padding, a KV cache carried between
+/// steps as the session's own output values, greedy decoding and per-token log-probabilities. Knows nothing of text.
+/// </summary>
+internal sealed class OnnxDecoder : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly int _padId;
+
+    public OnnxDecoder(InferenceSession session, DecoderSignature signature, int padId)
+    {
+        _session = session;
+        Signature = signature;
+        _padId = padId;
+    }
+
+    public DecoderSignature Signature { get; }
+
+    /// <summary>The number of forward passes run, for tests and benchmarks.</summary>
+    public long ForwardPasses { get; private set; }
+
+    /// <summary>
+    /// Greedy decoding of a batch. Rows are left-padded to one length; each step feeds one token per row and the previous
+    /// step's present KV values. A row stops at an EOS id or when <paramref name="shouldStop"/> says so; the batch stops
+    /// when every row has stopped or <paramref name="maxNewTokens"/> is reached.
+    /// </summary>
+    public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens, IReadOnlyCollection<int> eosIds,
+        Func<int, IReadOnlyList<int>, bool>? shouldStop = null, CancellationToken cancellationToken = default)
+    {
+        var batch = prompts.Count;
+        var length = prompts.Max(p => p.Count);
+        var ids = new long[batch * length];
+        var mask = new long[batch * length];
+        var positions = new long[batch * length];
+        for (var b = 0; b < batch; b++)
+        {
+            var pad = length - prompts[b].Count;
+            for (var t = 0; t < length; t++)
+            {
+                var real = t >= pad;
+                ids[b * length + t] = real ? prompts[b][t - pad] : _padId;
+                mask[b * length + t] = real ? 1 : 0;
+                // As Hugging Face: positions count real tokens from 0; padding gets 1 (it is masked anyway).
+                positions[b * length + t] = real ? t - pad : 1;
+            }
+        }
+
+        var outputs = prompts.Select(_ => new List<int>()).ToArray();
+        var finished = new bool[batch];
+        var hitEos = new bool[batch];
+        var lastPosition = Enumerable.Range(0, batch).Select(b => (long)prompts[b].Count - 1).ToArray();
+        var runningMask = mask.ToList();
+        var total = length;
+
+        var step = Forward(ids, batch, length, mask, positions, past: null, keepPresent: maxNewTokens > 1);
+        try
+        {
+            for (var generated = 0; generated < maxNewTokens; generated++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var next = new long[batch];
+                var seq = generated == 0 ? length : 1;
+                for (var b = 0; b < batch; b++)
+                {
+                    var token = ArgMax(step.Logits, b, seq - 1, seq);
+                    next[b] = finished[b] ? _padId : token;
+                    if (finished[b])
+                    {
+                        continue;
+                    }
+
+                    if (eosIds.Contains(token))
+                    {
+                        finished[b] = true;
+                        hitEos[b] = true;
+                        continue;
+                    }
+
+                    outputs[b].Add(token);
+                    if (shouldStop?.Invoke(b, outputs[b]) == true)
+                    {
+                        finished[b] = true;
+                    }
+                }
+
+                if (finished.All(f => f) || generated == maxNewTokens - 1)
+                {
+                    break;
+                }
+
+                total++;
+                var stepMask = new long[batch * total];
+                for (var b = 0; b < batch; b++)
+                {
+                    for (var t = 0; t < total - 1; t++)
+                    {
+                        stepMask[b * total + t] = runningMask[b * (total - 1) + t];
+                    }
+
+                    stepMask[b * total + total - 1] = 1;
+                }
+
+                runningMask = stepMask.ToList();
+                var stepPositions = new long[batch];
+                for (var b = 0; b < batch; b++)
+                {
+                    stepPositions[b] = ++lastPosition[b];
+                }
+
+                var previous = step;
+                step = Forward(next, batch, 1, stepMask, stepPositions, previous.Present, keepPresent: true);
+                previous.Dispose();
+            }
+        }
+        finally
+        {
+            step.Dispose();
+        }
+
+        return outputs.Select((o, b) => new GeneratedSequence(o, hitEos[b])).ToList();
+    }
+
+    /// <summary>
+    /// log p(token_t | tokens before t) for every position t ≥ 1 of each row, from one batched forward pass without cache.
+    /// </summary>
+    public IReadOnlyList<double[]> TokenLogProbs(IReadOnlyList<IReadOnlyList<int>> sequences, CancellationToken cancellationToken = default)
+    {
+        var batch = sequences.Count;
+        var length = sequences.Max(s => s.Count);
+        var ids = new long[batch * length];
+        var mask = new long[batch * length];
+        var positions = new long[batch * length];
+        for (var b = 0; b < batch; b++)
+        {
+            var pad = length - sequences[b].Count;
+            for (var t = 0; t < length; t++)
+            {
+                var real = t >= pad;
+                ids[b * length + t] = real ? sequences[b][t - pad] : _padId;
+                mask[b * length + t] = real ? 1 : 0;
+                positions[b * length + t] = real ? t - pad : 1;
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        using var result = Forward(ids, batch, length, mask, positions, past: null, keepPresent: false);
+        var logProbs = new List<double[]>(batch);
+        for (var b = 0; b < batch; b++)
+        {
+            var pad = length - sequences[b].Count;
+            var row = new double[Math.Max(0, sequences[b].Count - 1)];
+            for (var t = pad + 1; t < length; t++)
+            {
+                row[t - pad - 1] = LogSoftmaxAt(result.Logits, b, t - 1, length, (int)ids[b * length + t]);
+            }
+
+            logProbs.Add(row);
+        }
+
+        return logProbs;
+    }
+
+    /// <summary>The logits of the last position of each row after a full forward pass without cache (for tests).</summary>
+    internal float[] LastLogits(IReadOnlyList<int> sequence)
+    {
+        var length = sequence.Count;
+        var ids = sequence.Select(i => (long)i).ToArray();
+        var mask = Enumerable.Repeat(1L, length).ToArray();
+        var positions = Enumerable.Range(0, length).Select(i => (long)i).ToArray();
+        using var result = Forward(ids, 1, length, mask, positions, past: null, keepPresent: false);
+        var vocab = VocabOf(result.Logits);
+        var row = new float[vocab];
+        ReadRow(result.Logits, (length - 1) * vocab, row);
+        return row;
+    }
+
+    private StepOutputs Forward(long[] ids, int batch, int seq, long[] mask, long[] positions, IReadOnlyList<OrtValue>? past, bool keepPresent)
+    {
+        var names = new List<string>();
+        var values = new List<OrtValue>();
+        var owned = new List<OrtValue>();
+        try
+        {
+            void Add(string name, OrtValue value)
+            {
+                names.Add(name);
+                values.Add(value);
+                owned.Add(value);
+            }
+
+            Add(Signature.InputIds, IntTensor(Signature.InputIdsType, ids, [batch, seq]));
+            var total = mask.Length / batch;
+            if (Signature.AttentionMask is { } maskName)
+            {
+                Add(maskName, IntTensor(Signature.AttentionMaskType, mask, [batch, total]));
+            }
+
+            if (Signature.PositionIds is { } positionName)
+            {
+                Add(positionName, IntTensor(Signature.PositionIdsType, positions, [batch, seq]));
+            }
+
+            for (var i = 0; i < Signature.Cache.Count; i++)
+            {
+                var slot = Signature.Cache[i];
+                if (past is not null)
+                {
+                    names.Add(slot.InputName);
+                    values.Add(past[i]);
+                }
+                else
+                {
+                    Add(slot.InputName, OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, slot.ElementType, slot.Shape(batch, 0)));
+                }
+            }
+
+            var outputNames = keepPresent
+                ? Signature.Cache.Select(c => c.OutputName).Prepend(Signature.Logits).ToList()
+                : [Signature.Logits];
+            using var options = new RunOptions();
+            var outputs = _session.Run(options, names, values, outputNames);
+            ForwardPasses++;
+            return new StepOutputs(outputs, keepPresent);
+        }
+        finally
+        {
+            foreach (var value in owned)
+            {
+                value.Dispose();
+            }
+        }
+    }
+
+    private static OrtValue IntTensor(TensorElementType type, long[] values, long[] shape) => type == TensorElementType.Int32
+        ? OrtValue.CreateTensorValueFromMemory(values.Select(v => (int)v).ToArray(), shape)
+        : OrtValue.CreateTensorValueFromMemory(values, shape);
+
+    private int ArgMax(OrtValue logits, int row, int position, int seq)
+    {
+        var vocab = VocabOf(logits);
+        Span<float> values = vocab <= 4096 ? stackalloc float[vocab] : new float[vocab];
+        ReadRow(logits, ((row * seq) + position) * vocab, values);
+        var best = 0;
+        for (var v = 1; v < values.Length; v++)
+        {
+            if (values[v] > values[best])
+            {
+                best = v;
+            }
+        }
+
+        return best;
+    }
+
+    private double LogSoftmaxAt(OrtValue logits, int row, int position, int seq, int token)
+    {
+        var vocab = VocabOf(logits);
+        Span<float> values = vocab <= 4096 ? stackalloc float[vocab] : new float[vocab];
+        ReadRow(logits, ((row * seq) + position) * vocab, values);
+        var max = double.NegativeInfinity;
+        foreach (var value in values)
+        {
+            max = Math.Max(max, value);
+        }
+
+        var sum = 0.0;
+        foreach (var value in values)
+        {
+            sum += Math.Exp(value - max);
+        }
+
+        return values[token] - max - Math.Log(sum);
+    }
+
+    private static int VocabOf(OrtValue logits) => (int)logits.GetTensorTypeAndShape().Shape[^1];
+
+    private void ReadRow(OrtValue logits, int offset, Span<float> destination)
+    {
+        if (Signature.LogitsType == TensorElementType.Float16)
+        {
+            var source = logits.GetTensorDataAsSpan<Float16>().Slice(offset, destination.Length);
+            for (var i = 0; i < destination.Length; i++)
+            {
+                destination[i] = (float)source[i];
+            }
+        }
+        else
+        {
+            logits.GetTensorDataAsSpan<float>().Slice(offset, destination.Length).CopyTo(destination);
+        }
+    }
+
+    public void Dispose() => _session.Dispose();
+
+    /// <summary>The outputs of one forward pass; the present values become the next step's past.</summary>
+    private sealed class StepOutputs(IDisposableReadOnlyCollection<OrtValue> outputs, bool hasPresent) : IDisposable
+    {
+        public OrtValue Logits => outputs[0];
+
+        public IReadOnlyList<OrtValue> Present => hasPresent ? outputs.Skip(1).ToList() : [];
+
+        public void Dispose() => outputs.Dispose();
+    }
+}

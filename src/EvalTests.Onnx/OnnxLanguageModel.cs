@@ -1,0 +1,213 @@
+using System.Security.Cryptography;
+using EvalTests.Models;
+using EvalTests.Onnx.Inference;
+using EvalTests.Onnx.Loading;
+using EvalTests.Onnx.Tokenization;
+using EvalTests.Prompts;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Tokenizers;
+
+namespace EvalTests.Onnx;
+
+/// <summary>How to load an ONNX model folder.</summary>
+public sealed record OnnxModelOptions
+{
+    /// <summary>The model folder (ONNX file + config.json or genai_config.json + tokenizer files).</summary>
+    public required string ModelFolder { get; init; }
+
+    /// <summary>A folder to take the tokenizer from, for model folders that ship none.</summary>
+    public string? TokenizerFolder { get; init; }
+
+    /// <summary>The name in reports; defaults to the folder name.</summary>
+    public string? Abbr { get; init; }
+
+    /// <summary>CPU, CUDA, or CUDA when available.</summary>
+    public ExecutionProviderPreference Provider { get; init; } = ExecutionProviderPreference.Auto;
+
+    /// <summary>The context length; defaults to what the config says.</summary>
+    public int? ContextLength { get; init; }
+}
+
+/// <summary>
+/// A local ONNX causal language model: tokenizes prompts as plain text (OpenCompass's rendering for models without a
+/// meta template), generates greedily with a KV cache, and scores log-likelihoods, in batches with left padding.
+/// </summary>
+public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
+{
+    private readonly OnnxDecoder _decoder;
+    private readonly Tokenizer _tokenizer;
+    private readonly ModelConfig _config;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly int _contextLength;
+
+    private OnnxLanguageModel(OnnxDecoder decoder, Tokenizer tokenizer, ModelConfig config, ModelDescriptor descriptor, string providerDescription, int contextLength)
+    {
+        _decoder = decoder;
+        _tokenizer = tokenizer;
+        _config = config;
+        Descriptor = descriptor;
+        ProviderDescription = providerDescription;
+        _contextLength = contextLength;
+    }
+
+    /// <inheritdoc/>
+    public ModelDescriptor Descriptor { get; }
+
+    /// <summary>Which execution provider runs the model, and why (one line, for the user).</summary>
+    public string ProviderDescription { get; }
+
+    /// <summary>How many times a model folder has been loaded in this process (tests assert one load per run).</summary>
+    public static int LoadCount => s_loadCount;
+
+    private static int s_loadCount;
+
+    internal OnnxDecoder Decoder => _decoder;
+
+    internal Tokenizer Tokenizer => _tokenizer;
+
+    /// <summary>Loads a model folder.</summary>
+    /// <exception cref="ModelLoadException">A file is missing or the graph's inputs match no known decoder layout.</exception>
+    public static OnnxLanguageModel Load(OnnxModelOptions options)
+    {
+        var folder = OnnxModelFolder.Open(options.ModelFolder, options.TokenizerFolder);
+        var (sessionOptions, provider) = ExecutionProviders.Create(options.Provider);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(folder.OnnxFile, sessionOptions);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelLoadException($"{folder.OnnxFile}: ONNX Runtime cannot load the graph: {ex.Message}");
+        }
+        finally
+        {
+            sessionOptions.Dispose();
+        }
+
+        try
+        {
+            var signature = DecoderSignature.Read(session, folder.Config, folder.OnnxFile);
+            var tokenizer = TokenizerLoader.Load(folder.TokenizerFolder, folder.Config.BosTokenId);
+            var padId = folder.Config.PadTokenId ?? (folder.Config.EosTokenIds.Count > 0 ? folder.Config.EosTokenIds[0] : 0);
+            var context = options.ContextLength ?? folder.Config.ContextLength
+                ?? throw new ModelLoadException($"{folder.Folder}: no context length in config.json (max_position_embeddings) or genai_config.json (context_length); pass one.");
+            var abbr = options.Abbr ?? new DirectoryInfo(folder.Folder).Name;
+            var identity = $"onnx:sha256:{HashFile(folder.OnnxFile)[..16]}";
+            var descriptor = new ModelDescriptor(abbr, identity, context, ModelCapabilities.Generate | ModelCapabilities.LogLikelihood);
+            Interlocked.Increment(ref s_loadCount);
+            return new OnnxLanguageModel(new OnnxDecoder(session, signature, padId), tokenizer, folder.Config, descriptor, provider, context);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Tokens of a text as the model sees it (BOS included when the tokenizer adds one).</summary>
+    public IReadOnlyList<int> Encode(string text) => _tokenizer.EncodeToIds(text);
+
+    /// <summary>Text of generated tokens.</summary>
+    public string Decode(IEnumerable<int> ids) => _tokenizer.Decode(ids);
+
+    /// <inheritdoc/>
+    public int CountTokens(Prompt prompt) => Encode(prompt.ToPlainText()).Count;
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default)
+    {
+        if (requests.Count == 0)
+        {
+            return [];
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var results = new GenerationResult[requests.Count];
+            // Requests with different settings cannot share a decoding loop.
+            foreach (var group in requests.Select((r, i) => (r, i)).GroupBy(x => x.r.Settings))
+            {
+                var settings = group.Key;
+                var maxNew = Math.Clamp(settings.MaxOutputTokens, 1, Math.Max(1, _contextLength - 1));
+                var budget = _contextLength - maxNew;
+                var items = group.ToList();
+                var prompts = items.Select(x => Truncate(Encode(x.r.Prompt.ToPlainText()), budget)).ToList();
+                var stops = settings.StopStrings;
+                var sequences = _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(),
+                    stops.Count == 0 ? null : (_, tokens) => stops.Any(s => Decode(tokens).Contains(s, StringComparison.Ordinal)),
+                    cancellationToken);
+                for (var k = 0; k < items.Count; k++)
+                {
+                    var text = Decode(sequences[k].Tokens);
+                    foreach (var stop in stops)
+                    {
+                        var at = text.IndexOf(stop, StringComparison.Ordinal);
+                        if (at >= 0)
+                        {
+                            text = text[..at];
+                        }
+                    }
+
+                    results[items[k].i] = new GenerationResult(text, prompts[k].Count, sequences[k].Tokens.Count);
+                }
+            }
+
+            return results;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<LogLikelihoodResult>> LogLikelihoodAsync(IReadOnlyList<LogLikelihoodRequest> requests, CancellationToken cancellationToken = default)
+    {
+        if (requests.Count == 0)
+        {
+            return [];
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var sequences = new List<IReadOnlyList<int>>(requests.Count);
+            var continuation = new int[requests.Count];
+            for (var i = 0; i < requests.Count; i++)
+            {
+                var full = Encode(requests[i].Prompt.ToPlainText());
+                var context = Encode(requests[i].Prompt.WithoutLastTurn().ToPlainText());
+                // CUSTOM: as OpenCompass's Hugging Face models (truncation_side='left'), keep the last max_seq_len tokens.
+                var kept = Truncate(full, _contextLength);
+                continuation[i] = Math.Clamp(full.Count - context.Count, 0, Math.Max(0, kept.Count - 1));
+                sequences.Add(kept);
+            }
+
+            var logProbs = _decoder.TokenLogProbs(sequences, cancellationToken);
+            return logProbs.Select((row, i) => new LogLikelihoodResult(row, continuation[i])).ToList();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static IReadOnlyList<int> Truncate(IReadOnlyList<int> tokens, int limit) =>
+        tokens.Count <= limit ? tokens : tokens.Skip(tokens.Count - limit).ToList();
+
+    private static string HashFile(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync()
+    {
+        _decoder.Dispose();
+        _gate.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
