@@ -56,6 +56,11 @@ public sealed class DatasetCatalog
             throw new InvalidDataException($"{source}: the dataset card is empty.");
         }
 
+        // The JSON source generator leaves absent collections null despite their initializers.
+        card = card with
+        {
+            Configs = card.Configs.Select(c => c with { Aliases = c.Aliases ?? [], FewShotIds = c.FewShotIds ?? [], Labels = c.Labels ?? [] }).ToList(),
+        };
         foreach (var config in card.Configs)
         {
             if (config.Mode == EvalMode.Ppl && config.Labels.Count == 0)

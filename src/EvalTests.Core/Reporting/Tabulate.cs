@@ -52,7 +52,8 @@ public static class Tabulate
             lines.Add(string.Join("  ", Enumerable.Range(0, columns).Select(c => cells[r, c])));
         }
 
-        return string.Join("\n", lines);
+        // tabulate builds every row with rstrip(), so left-aligned last columns carry no trailing spaces.
+        return string.Join("\n", lines.Select(line => line.TrimEnd(' ')));
     }
 
     private enum ColumnType

@@ -1,0 +1,160 @@
+using System.Text.Json.Nodes;
+using EvalTests.Datasets;
+using EvalTests.Runs;
+using EvalTests.Scoring;
+using EvalTests.TestSupport;
+
+namespace EvalTests.Core.Tests.Runs;
+
+public sealed class EvaluationRunnerTests : IDisposable
+{
+    private readonly TempDirectory _work = new();
+
+    public void Dispose() => _work.Dispose();
+
+    private static string Locate(DatasetCard card) => Path.Combine(SharedData.Datasets, card.Name);
+
+    private RunSettings Settings => new() { WorkDir = _work.Path, Timestamp = "20261124_120000", BatchSize = 8 };
+
+    [Fact]
+    public async Task GenRun_ScoresExtractedAnswers_AndWritesTheOpenCompassTree()
+    {
+        // computer_network has 19 questions, 2 with gold A; law has 24, 5 with gold A (counted with Python's csv module).
+        var model = new ScriptedLanguageModel(_ => "A. because");
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network", "law"]);
+
+        var result = await new EvaluationRunner(model, Settings).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        var scores = result.Tasks.ToDictionary(t => t.Task.Abbr, t => t.Score.Score);
+        Assert.Equal(new SubsetScore(2, 17, 0, 0), scores["ceval-computer_network"]);
+        Assert.Equal(new SubsetScore(5, 19, 0, 0), scores["ceval-law"]);
+
+        var run = Path.Combine(_work.Path, "20261124_120000");
+        Assert.True(File.Exists(Path.Combine(run, "predictions", "scripted", "ceval-law.json")));
+        Assert.True(File.Exists(Path.Combine(run, "results", "scripted", "ceval-law.json")));
+        Assert.True(File.Exists(Path.Combine(run, "logs", "infer", "scripted", "ceval-law.out")));
+        Assert.True(File.Exists(Path.Combine(run, "logs", "eval", "scripted", "ceval-law.out")));
+        Assert.Single(Directory.GetFiles(Path.Combine(run, "configs"), "20261124_120000_*.json"));
+        Assert.True(File.Exists(result.Layout.SummaryFile(result.SummaryTimestamp, "txt")));
+        Assert.True(File.Exists(result.Layout.SummaryFile(result.SummaryTimestamp, "csv")));
+        Assert.True(File.Exists(result.Layout.SummaryFile(result.SummaryTimestamp, "md")));
+
+        var predictions = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "predictions", "scripted", "ceval-computer_network.json")))!;
+        Assert.Equal("A. because", (string?)predictions["0"]!["prediction"]);
+        Assert.Equal("C", (string?)predictions["0"]!["gold"]);
+        Assert.EndsWith("求问传送时要添加几个0____\nA. 1\nB. 2\nC. 3\nD. 4\n答案: ", (string?)predictions["0"]!["origin_prompt"], StringComparison.Ordinal);
+
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(run, "results", "scripted", "ceval-computer_network.json")))!;
+        Assert.Equal(100.0 * 2 / 19, (double)results["accuracy"]!, 12);
+    }
+
+    [Fact]
+    public async Task GenRun_CountsUnparsedAnswersSeparately()
+    {
+        var model = new ScriptedLanguageModel(_ => "no capital letters here");
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network"]);
+
+        var result = await new EvaluationRunner(model, Settings).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        Assert.Equal(new SubsetScore(0, 0, 19, 0), result.Tasks[0].Score.Score);
+    }
+
+    [Fact]
+    public async Task FailingBatch_IsRecordedPerSampleAsErrored_AndTheRunFinishes()
+    {
+        var model = new ScriptedLanguageModel(_ => "A") { Fails = p => p.ToPlainText().Contains("TCP端对端通信", StringComparison.Ordinal) };
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network"]);
+
+        var result = await new EvaluationRunner(model, Settings with { BatchSize = 1 }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        var score = result.Tasks[0].Score.Score;
+        Assert.Equal(1, score.Errored);
+        Assert.Equal(19, score.Total);
+        Assert.Contains("500 Internal Server Error", result.Tasks[0].Samples.Single(s => s.Outcome == SampleOutcome.Errored).Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PplRun_PicksTheLowestMeanNllLabel_FirstOnTies()
+    {
+        // Option C always scores best, except that A and C tie on questions whose prompt mentions TCP.
+        var model = new ScriptedLanguageModel(null, prompt =>
+        {
+            var text = prompt.ToPlainText();
+            return text.EndsWith("\nC", StringComparison.Ordinal) || (text.Contains("TCP", StringComparison.Ordinal) && text.EndsWith("\nA", StringComparison.Ordinal)) ? 1.0 : 2.0;
+        });
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_ppl"], ["computer_network"]);
+
+        var result = await new EvaluationRunner(model, Settings).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        var samples = result.Tasks[0].Samples;
+        Assert.Equal("A", samples[2].Answer);   // "TCP端对端通信作用于____": A and C tie, A comes first
+        Assert.Equal("C", samples[1].Answer);
+        var predictions = JsonNode.Parse(File.ReadAllText(result.Layout.Predictions("scripted", "ceval-computer_network")))!;
+        Assert.Equal(1.0, (double)predictions["1"]!["label: C"]!["PPL"]!);
+        Assert.NotNull(predictions["1"]!["in-context examples"]);
+    }
+
+    [Fact]
+    public async Task AllSubsetsOfAMode_ShareBatches()
+    {
+        var model = new ScriptedLanguageModel(_ => "A");
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network", "operating_system"]);
+
+        await new EvaluationRunner(model, Settings with { BatchSize = 16 }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        // 19 + 19 questions in batches of 16, not 16+3 per subject.
+        Assert.Equal([16, 16, 6], model.Batches);
+    }
+
+    [Fact]
+    public async Task ModeTheModelCannotServe_IsRefusedBeforeAnyWork()
+    {
+        var model = new ScriptedLanguageModel(_ => "A");
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_ppl"], ["law"]);
+
+        var error = await Assert.ThrowsAsync<NotSupportedException>(() => new EvaluationRunner(model, Settings).RunAsync(plan, Locate, TestContext.Current.CancellationToken));
+
+        Assert.Equal("Model 'scripted' cannot serve ppl mode (ceval_ppl_578f8d): it does not offer LogLikelihood.", error.Message);
+        Assert.Empty(model.Batches);
+    }
+
+    [Fact]
+    public void Plan_BothModesOfOneBenchmark_KeepTheirRowsApart()
+    {
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen", "ceval_ppl"], ["law"]);
+
+        Assert.Equal(["ceval_gen-law", "ceval_ppl-law"], plan.Tasks.Select(t => t.Abbr));
+        Assert.Contains(plan.Groups, g => g.Name == "ceval_ppl-humanities");
+    }
+
+    [Fact]
+    public void Plan_GroupsFollowTheCardCategories()
+    {
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"]);
+
+        Assert.Equal(["ceval-stem", "ceval-social-science", "ceval-humanities", "ceval-other", "ceval-hard", "ceval"], plan.Groups.Select(g => g.Name));
+        Assert.Equal([20, 10, 11, 11, 8, 52], plan.Groups.Select(g => g.Members.Count));
+    }
+
+    [Fact]
+    public void Version_ChangesWhenThePromptChanges()
+    {
+        var (card, config) = DatasetCatalog.Default.Resolve("ceval_gen");
+        var subset = card.Subsets[0];
+
+        var original = RunPlan.Version(card, config, subset);
+        var edited = RunPlan.Version(card, config with { Template = config.Template with { Human = config.Template.Human + " " } }, subset);
+
+        Assert.Matches("^[0-9a-f]{6}$", original);
+        Assert.NotEqual(original, edited);
+        Assert.NotEqual(original, RunPlan.Version(card, config, card.Subsets[1]));
+    }
+
+    [Fact]
+    public void Plan_UnknownSubset_IsNamed()
+    {
+        var error = Assert.Throws<ArgumentException>(() => RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_netwrok"]));
+
+        Assert.Contains("computer_netwrok", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,54 @@
+using EvalTests.Models;
+using EvalTests.Prompts;
+
+namespace EvalTests.TestSupport;
+
+/// <summary>A language model whose answers are scripted: the fake every runner and front-end test uses.</summary>
+public sealed class ScriptedLanguageModel : ILanguageModel, ITokenCounter
+{
+    private readonly Func<Prompt, string>? _generate;
+    private readonly Func<Prompt, double>? _meanNll;
+
+    /// <summary>Creates the fake; a null script means the capability is absent.</summary>
+    public ScriptedLanguageModel(Func<Prompt, string>? generate, Func<Prompt, double>? meanNll = null, string abbr = "scripted", int? maxSequenceLength = null)
+    {
+        _generate = generate;
+        _meanNll = meanNll;
+        Descriptor = new ModelDescriptor(abbr, "scripted:v1", maxSequenceLength,
+            (generate is null ? ModelCapabilities.None : ModelCapabilities.Generate) | (meanNll is null ? ModelCapabilities.None : ModelCapabilities.LogLikelihood));
+    }
+
+    /// <inheritdoc/>
+    public ModelDescriptor Descriptor { get; }
+
+    /// <summary>The size of every batch received, in order.</summary>
+    public List<int> Batches { get; } = [];
+
+    /// <summary>Prompts whose generation throws, to simulate a failing backend.</summary>
+    public Func<Prompt, bool> Fails { get; init; } = _ => false;
+
+    /// <inheritdoc/>
+    public int CountTokens(Prompt prompt) => prompt.ToPlainText().Length;
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default)
+    {
+        Batches.Add(requests.Count);
+        if (requests.Any(r => Fails(r.Prompt)))
+        {
+            throw new HttpRequestException("scripted failure: 500 Internal Server Error");
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<GenerationResult>>(requests.Select(r => new GenerationResult(_generate!(r.Prompt), 0, 1)).ToList());
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<LogLikelihoodResult>> LogLikelihoodAsync(IReadOnlyList<LogLikelihoodRequest> requests, CancellationToken cancellationToken = default)
+    {
+        Batches.Add(requests.Count);
+        return ValueTask.FromResult<IReadOnlyList<LogLikelihoodResult>>(requests.Select(r => new LogLikelihoodResult([-_meanNll!(r.Prompt)], 1)).ToList());
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
