@@ -63,6 +63,9 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
 
     internal OnnxDecoder Decoder => _decoder;
 
+    /// <summary>Whether ppl scoring encodes a prompt shared by several options once (false once the graph refuses it).</summary>
+    public bool SharesPrefixes { get; private set; } = true;
+
     internal Tokenizer Tokenizer => _tokenizer;
 
     /// <summary>Loads a model folder.</summary>
@@ -185,12 +188,130 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
                 sequences.Add(kept);
             }
 
-            var logProbs = _decoder.TokenLogProbs(sequences, cancellationToken);
+            var logProbs = ScoreSharingPrefixes(sequences, cancellationToken);
             return logProbs.Select((row, i) => new LogLikelihoodResult(row, continuation[i])).ToList();
         }
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>The fewest tokens worth sharing: below this a prefix pass costs more than it saves.</summary>
+    private const int MinSharedPrefix = 16;
+
+    /// <summary>
+    /// Scores sequences, running each run of sequences that share a long token prefix (the options of one question in
+    /// ppl mode) as one prefix pass plus short suffix passes; the rest in one ordinary batch.
+    /// </summary>
+    private double[][] ScoreSharingPrefixes(List<IReadOnlyList<int>> sequences, CancellationToken cancellationToken)
+    {
+        var results = new double[sequences.Count][];
+        var order = Enumerable.Range(0, sequences.Count).OrderBy(i => sequences[i], TokenOrder.Instance).ToList();
+        var prefixes = new List<IReadOnlyList<int>>();
+        var members = new List<(int Prefix, IReadOnlyList<int> Suffix)>();
+        var memberIndex = new List<int>();
+        var alone = new List<int>();
+
+        var start = 0;
+        while (start < order.Count)
+        {
+            var end = start + 1;
+            var shared = sequences[order[start]].Count - 1;
+            while (end < order.Count)
+            {
+                var candidate = Math.Min(shared, Math.Min(CommonPrefix(sequences[order[end - 1]], sequences[order[end]]), sequences[order[end]].Count - 1));
+                if (candidate < MinSharedPrefix)
+                {
+                    break;
+                }
+
+                shared = candidate;
+                end++;
+            }
+
+            if (end - start > 1)
+            {
+                var prefix = sequences[order[start]].Take(shared).ToList();
+                prefixes.Add(prefix);
+                for (var k = start; k < end; k++)
+                {
+                    members.Add((prefixes.Count - 1, sequences[order[k]].Skip(shared).ToList()));
+                    memberIndex.Add(order[k]);
+                }
+            }
+            else
+            {
+                alone.Add(order[start]);
+            }
+
+            start = end;
+        }
+
+        if (prefixes.Count > 0 && SharesPrefixes)
+        {
+            try
+            {
+                var shared = _decoder.TokenLogProbsSharingPrefixes(prefixes, members, cancellationToken);
+                for (var k = 0; k < shared.Count; k++)
+                {
+                    results[memberIndex[k]] = shared[k];
+                }
+            }
+            catch (OnnxRuntimeException)
+            {
+                // Some fused attention kernels (GroupQueryAttention on CPU) refuse a multi-token batch on top of a
+                // past; such a model is scored without sharing from now on.
+                SharesPrefixes = false;
+            }
+        }
+
+        if (prefixes.Count > 0 && !SharesPrefixes)
+        {
+            alone.AddRange(memberIndex);
+        }
+
+        if (alone.Count > 0)
+        {
+            var single = _decoder.TokenLogProbs(alone.Select(i => sequences[i]).ToList(), cancellationToken);
+            for (var k = 0; k < alone.Count; k++)
+            {
+                results[alone[k]] = single[k];
+            }
+        }
+
+        return results;
+    }
+
+    private static int CommonPrefix(IReadOnlyList<int> a, IReadOnlyList<int> b)
+    {
+        var n = Math.Min(a.Count, b.Count);
+        var i = 0;
+        while (i < n && a[i] == b[i])
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    /// <summary>Lexicographic order of token sequences, so sequences with a common prefix sort next to each other.</summary>
+    private sealed class TokenOrder : IComparer<IReadOnlyList<int>>
+    {
+        public static readonly TokenOrder Instance = new();
+
+        public int Compare(IReadOnlyList<int>? x, IReadOnlyList<int>? y)
+        {
+            var n = Math.Min(x!.Count, y!.Count);
+            for (var i = 0; i < n; i++)
+            {
+                if (x[i] != y[i])
+                {
+                    return x[i].CompareTo(y[i]);
+                }
+            }
+
+            return x.Count.CompareTo(y.Count);
         }
     }
 

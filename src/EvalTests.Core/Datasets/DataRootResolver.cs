@@ -19,14 +19,19 @@ public sealed class DataRootResolver
     /// <summary>Creates a resolver over explicit candidates, consulted in order.</summary>
     public DataRootResolver(IReadOnlyList<DataRootCandidate> candidates) => _candidates = candidates;
 
-    /// <summary>The standard order: option, environment variable, build default, per-user cache.</summary>
-    public static DataRootResolver Standard(string? optionValue, string? buildDefault = null) => new(
-    [
-        new("--data-root option", optionValue),
-        new($"{EnvironmentVariable} environment variable", Environment.GetEnvironmentVariable(EnvironmentVariable)),
-        new("EvalTestsDataRoot build property", buildDefault),
-        new("per-user cache", UserCache.DatasetsFolder),
-    ]);
+    /// <summary>
+    /// The standard order: an explicit option is the only place searched (a user who names a folder means that folder);
+    /// without one, the environment variable, the build default, then the per-user cache.
+    /// </summary>
+    public static DataRootResolver Standard(string? optionValue, string? buildDefault = null) => optionValue is not null
+        ? new([new("--data-root option", optionValue)])
+        : new(
+        [
+            new("--data-root option", null),
+            new($"{EnvironmentVariable} environment variable", Environment.GetEnvironmentVariable(EnvironmentVariable)),
+            new("EvalTestsDataRoot build property", buildDefault),
+            new("per-user cache", UserCache.DatasetsFolder),
+        ]);
 
     /// <summary>The candidates, in the order they are consulted.</summary>
     public IReadOnlyList<DataRootCandidate> Candidates => _candidates;

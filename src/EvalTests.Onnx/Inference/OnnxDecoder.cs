@@ -169,6 +169,147 @@ internal sealed class OnnxDecoder : IDisposable
         return logProbs;
     }
 
+    /// <summary>
+    /// Per-token log-probabilities of sequences that share prefixes: each prefix is run once (all prefixes in one
+    /// left-padded pass), its KV cache is copied to every sequence that extends it, and only the suffixes are run.
+    /// Results equal <see cref="TokenLogProbs"/> on the full sequences.
+    /// </summary>
+    /// <param name="prefixes">The shared prefixes.</param>
+    /// <param name="members">For each sequence, its prefix index and its suffix (at least one token).</param>
+    /// <param name="cancellationToken">Stops between passes.</param>
+    public IReadOnlyList<double[]> TokenLogProbsSharingPrefixes(IReadOnlyList<IReadOnlyList<int>> prefixes, IReadOnlyList<(int Prefix, IReadOnlyList<int> Suffix)> members, CancellationToken cancellationToken = default)
+    {
+        var groups = prefixes.Count;
+        var prefixLength = prefixes.Max(p => p.Count);
+        var ids = new long[groups * prefixLength];
+        var mask = new long[groups * prefixLength];
+        var positions = new long[groups * prefixLength];
+        for (var g = 0; g < groups; g++)
+        {
+            var pad = prefixLength - prefixes[g].Count;
+            for (var t = 0; t < prefixLength; t++)
+            {
+                var real = t >= pad;
+                ids[g * prefixLength + t] = real ? prefixes[g][t - pad] : _padId;
+                mask[g * prefixLength + t] = real ? 1 : 0;
+                positions[g * prefixLength + t] = real ? t - pad : 1;
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        using var head = Forward(ids, groups, prefixLength, mask, positions, past: null, keepPresent: true);
+        var vocab = VocabOf(head.Logits);
+        var prefixLogProbs = new double[groups][];
+        var lastRows = new float[groups][];
+        for (var g = 0; g < groups; g++)
+        {
+            var pad = prefixLength - prefixes[g].Count;
+            prefixLogProbs[g] = new double[prefixes[g].Count - 1];
+            for (var t = pad + 1; t < prefixLength; t++)
+            {
+                prefixLogProbs[g][t - pad - 1] = LogSoftmaxAt(head.Logits, g, t - 1, prefixLength, (int)ids[g * prefixLength + t]);
+            }
+
+            lastRows[g] = new float[vocab];
+            ReadRow(head.Logits, ((g * prefixLength) + prefixLength - 1) * vocab, lastRows[g]);
+        }
+
+        var rows = members.Select(m => m.Prefix).ToArray();
+        var past = new List<OrtValue>(Signature.Cache.Count);
+        try
+        {
+            for (var i = 0; i < Signature.Cache.Count; i++)
+            {
+                past.Add(GatherRows(head.Present[i], Signature.Cache[i], rows, prefixLength));
+            }
+
+            // Suffixes are right-padded: with a causal model, padding after a token cannot change it.
+            var batch = members.Count;
+            var suffixLength = members.Max(m => m.Suffix.Count);
+            var total = prefixLength + suffixLength;
+            var suffixIds = new long[batch * suffixLength];
+            var suffixMask = new long[batch * total];
+            var suffixPositions = new long[batch * suffixLength];
+            for (var b = 0; b < batch; b++)
+            {
+                var (prefix, suffix) = members[b];
+                for (var t = 0; t < prefixLength; t++)
+                {
+                    suffixMask[b * total + t] = mask[prefix * prefixLength + t];
+                }
+
+                for (var j = 0; j < suffixLength; j++)
+                {
+                    var real = j < suffix.Count;
+                    suffixIds[b * suffixLength + j] = real ? suffix[j] : _padId;
+                    suffixMask[b * total + prefixLength + j] = real ? 1 : 0;
+                    suffixPositions[b * suffixLength + j] = prefixes[prefix].Count + j;
+                }
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            using var tail = Forward(suffixIds, batch, suffixLength, suffixMask, suffixPositions, past, keepPresent: false);
+            var results = new List<double[]>(batch);
+            for (var b = 0; b < batch; b++)
+            {
+                var (prefix, suffix) = members[b];
+                var row = new double[prefixLogProbs[prefix].Length + suffix.Count];
+                prefixLogProbs[prefix].CopyTo(row, 0);
+                var offset = prefixLogProbs[prefix].Length;
+                row[offset] = LogSoftmax(lastRows[prefix], suffix[0]);
+                for (var j = 1; j < suffix.Count; j++)
+                {
+                    row[offset + j] = LogSoftmaxAt(tail.Logits, b, j - 1, suffixLength, suffix[j]);
+                }
+
+                results.Add(row);
+            }
+
+            return results;
+        }
+        finally
+        {
+            foreach (var value in past)
+            {
+                value.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Copies batch rows of a KV tensor (row <c>rows[i]</c> becomes row i), for any layout and element type.</summary>
+    private static OrtValue GatherRows(OrtValue source, KvSlot slot, int[] rows, int length)
+    {
+        var sourceShape = slot.Shape(1, length);
+        var batchAxis = slot.Kind == KvKind.Stacked ? 1 : 0;
+        var outer = batchAxis == 1 ? 2 : 1;
+        var inner = (int)(sourceShape.Aggregate(1L, (a, d) => a * d) / outer);
+        var sourceBatch = (int)source.GetTensorTypeAndShape().Shape[batchAxis];
+        var shape = slot.Shape(rows.Length, length);
+        if (slot.ElementType == TensorElementType.Float16)
+        {
+            var target = new Float16[outer * rows.Length * inner];
+            Gather(source.GetTensorDataAsSpan<Float16>(), target, rows, outer, sourceBatch, inner);
+            return OrtValue.CreateTensorValueFromMemory(target, shape);
+        }
+        else
+        {
+            var target = new float[outer * rows.Length * inner];
+            Gather(source.GetTensorDataAsSpan<float>(), target, rows, outer, sourceBatch, inner);
+            return OrtValue.CreateTensorValueFromMemory(target, shape);
+        }
+    }
+
+    private static void Gather<T>(ReadOnlySpan<T> source, Span<T> target, int[] rows, int outer, int sourceBatch, int inner)
+    {
+        for (var o = 0; o < outer; o++)
+        {
+            for (var r = 0; r < rows.Length; r++)
+            {
+                source.Slice(((o * sourceBatch) + rows[r]) * inner, inner).CopyTo(target.Slice(((o * rows.Length) + r) * inner, inner));
+            }
+        }
+    }
+
     /// <summary>The logits of the last position of each row after a full forward pass without cache (for tests).</summary>
     internal float[] LastLogits(IReadOnlyList<int> sequence)
     {
@@ -266,6 +407,11 @@ internal sealed class OnnxDecoder : IDisposable
         var vocab = VocabOf(logits);
         Span<float> values = vocab <= 4096 ? stackalloc float[vocab] : new float[vocab];
         ReadRow(logits, ((row * seq) + position) * vocab, values);
+        return LogSoftmax(values, token);
+    }
+
+    private static double LogSoftmax(ReadOnlySpan<float> values, int token)
+    {
         var max = double.NegativeInfinity;
         foreach (var value in values)
         {
@@ -306,7 +452,7 @@ internal sealed class OnnxDecoder : IDisposable
     {
         public OrtValue Logits => outputs[0];
 
-        public IReadOnlyList<OrtValue> Present => hasPresent ? outputs.Skip(1).ToList() : [];
+        public List<OrtValue> Present { get; } = hasPresent ? outputs.Skip(1).ToList() : [];
 
         public void Dispose() => outputs.Dispose();
     }

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using EvalTests.Cli.Commands;
+using EvalTests.Datasets;
+using EvalTests.Onnx.Loading;
+using Spectre.Console;
+
+namespace EvalTests.Cli;
+
+/// <summary>The <c>evaltests</c> root command; errors the user can fix are printed as one message, not a stack trace.</summary>
+internal static class EvalTestsCommand
+{
+    public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, IAnsiConsole console)
+    {
+        var root = new RootCommand("EvalTests: evaluate language models the way OpenCompass does (C-Eval, CMMLU, …).")
+        {
+            RunCommand.Create(output),
+            ListCommand.Create(console),
+            DataCommand.Create(console),
+        };
+
+        var parse = root.Parse(args);
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (ex is DataNotFoundException or DatasetFormatException or ModelLoadException or NotSupportedException
+                                       or ArgumentException or DirectoryNotFoundException or FileNotFoundException or InvalidDataException or HttpRequestException or IOException)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("Cancelled. Files of finished datasets are kept in the run folder.");
+            return 130;
+        }
+    }
+}

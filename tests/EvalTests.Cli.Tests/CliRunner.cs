@@ -1,0 +1,17 @@
+using Spectre.Console;
+using Spectre.Console.Testing;
+
+namespace EvalTests.Cli.Tests;
+
+/// <summary>Runs the evaltests command in-process and captures what a user would see.</summary>
+internal static class CliRunner
+{
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var console = new TestConsole().Width(240);
+        var exit = await EvalTestsCommand.InvokeAsync(args, output, error, console);
+        return (exit, output + console.Output, error.ToString());
+    }
+}

@@ -1,0 +1,65 @@
+using EvalTests.Models;
+using EvalTests.Onnx.Loading;
+using EvalTests.Prompts;
+using EvalTests.TestSupport;
+
+namespace EvalTests.Onnx.Tests;
+
+/// <summary>Scoring options that share a prompt encodes the prompt once; the numbers must not move.</summary>
+public sealed class PrefixSharingTests
+{
+    public static TheoryData<string> Models => ["stories260K", "tiny-random-gpt2-fp32", "tiny-qwen35-cuda"];
+
+    [Fact]
+    public async Task GroupedQueryAttentionGraph_RefusesSharing_AndFallsBackToPlainScoring()
+    {
+        await using var model = OnnxLanguageModel.Load(new OnnxModelOptions
+        {
+            ModelFolder = SharedData.Model("tiny-qwen35-cuda"),
+            TokenizerFolder = Path.Combine(SharedData.Model("tiny-random-gpt2-fp32"), "vocab1000"),
+            Provider = ExecutionProviderPreference.Cpu,
+        });
+        var prompt = "a prompt long enough to be worth sharing between the options of one question";
+        var requests = new[] { "the first option", "the second one" }.Select(l => new LogLikelihoodRequest(new Prompt([new(TurnRole.Human, prompt), new(TurnRole.Bot, l)]))).ToList();
+
+        var results = await model.LogLikelihoodAsync(requests, TestContext.Current.CancellationToken);
+
+        Assert.False(model.SharesPrefixes);
+        Assert.All(results, r => Assert.Null(r.Error));
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public async Task SharedPrefixScoring_EqualsScoringEachSequenceAlone(string name)
+    {
+        await using var model = OnnxLanguageModel.Load(new OnnxModelOptions
+        {
+            ModelFolder = SharedData.Model(name),
+            TokenizerFolder = name == "stories260K" ? null : Path.Combine(SharedData.Model("tiny-random-gpt2-fp32"), "vocab1000"),
+            Provider = ExecutionProviderPreference.Cpu,
+        });
+        var question = "Lily and Tom went to the park. They saw a big dog and a small cat. Which animal was big? Options follow.";
+        var other = "Once upon a time, there was a little bird who lived in a tall tree near the river bank.";
+        var requests = new[] { "A", "B", "C", "D" }.Select(label => new LogLikelihoodRequest(new Prompt([new(TurnRole.Human, question), new(TurnRole.Bot, label)])))
+            .Append(new LogLikelihoodRequest(new Prompt([new(TurnRole.Human, other), new(TurnRole.Bot, "yes")])))
+            .Append(new LogLikelihoodRequest(new Prompt([new(TurnRole.Human, other), new(TurnRole.Bot, "no, it did not")])))
+            .ToList();
+        var ct = TestContext.Current.CancellationToken;
+
+        var batched = await model.LogLikelihoodAsync(requests, ct);
+
+        // fp32 graphs agree to 1e-4; an fp16 graph's logits are quantized near 4e-3, so batch shape moves them that much.
+        var tolerance = model.Decoder.Signature.LogitsType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16 ? 5e-3 : 1e-4;
+
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var tokens = model.Encode(requests[i].Prompt.ToPlainText()).ToList();
+            var alone = model.Decoder.TokenLogProbs([tokens], ct)[0];
+            Assert.Equal(alone.Length, batched[i].TokenLogProbs.Count);
+            for (var t = 0; t < alone.Length; t++)
+            {
+                Assert.Equal(alone[t], batched[i].TokenLogProbs[t], tolerance);
+            }
+        }
+    }
+}
