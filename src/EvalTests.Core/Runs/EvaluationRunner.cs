@@ -120,8 +120,7 @@ public sealed class EvaluationRunner
 
     private async Task DispatchAsync(List<PendingRequest> requests, Dictionary<EvaluationTask, TaskResult> results, RunOutputLayout layout, CancellationToken cancellationToken)
     {
-        // Longest first: the slowest batches run while the ETA is still rough, and similar lengths share a batch.
-        foreach (var batch in requests.OrderByDescending(r => r.Length).Chunk(_settings.BatchSize))
+        foreach (var batch in Batches(requests))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (batch[0].Generation is not null)
@@ -172,6 +171,36 @@ public sealed class EvaluationRunner
                     results[owner.Task] = await FinishAsync(owner, layout, cancellationToken).ConfigureAwait(false);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Longest first (the slowest batches run while the ETA is still rough, and similar lengths share a batch), with
+    /// the requests of one question kept in one batch so a backend can encode their shared prompt once.
+    /// </summary>
+    private IEnumerable<PendingRequest[]> Batches(List<PendingRequest> requests)
+    {
+        var questions = requests
+            .GroupBy(r => (r.Owner, r.Sample))
+            .OrderByDescending(q => q.Max(r => r.Length))
+            .ThenBy(q => q.Key.Owner.Task.Abbr, StringComparer.Ordinal)
+            .ThenBy(q => q.Key.Sample);
+        var batch = new List<PendingRequest>(_settings.BatchSize);
+        foreach (var question in questions)
+        {
+            var members = question.ToList();
+            if (batch.Count > 0 && batch.Count + members.Count > _settings.BatchSize)
+            {
+                yield return batch.ToArray();
+                batch.Clear();
+            }
+
+            batch.AddRange(members);
+        }
+
+        if (batch.Count > 0)
+        {
+            yield return batch.ToArray();
         }
     }
 

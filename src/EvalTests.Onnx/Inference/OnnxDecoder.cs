@@ -37,22 +37,7 @@ internal sealed class OnnxDecoder : IDisposable
         Func<int, IReadOnlyList<int>, bool>? shouldStop = null, CancellationToken cancellationToken = default)
     {
         var batch = prompts.Count;
-        var length = prompts.Max(p => p.Count);
-        var ids = new long[batch * length];
-        var mask = new long[batch * length];
-        var positions = new long[batch * length];
-        for (var b = 0; b < batch; b++)
-        {
-            var pad = length - prompts[b].Count;
-            for (var t = 0; t < length; t++)
-            {
-                var real = t >= pad;
-                ids[b * length + t] = real ? prompts[b][t - pad] : _padId;
-                mask[b * length + t] = real ? 1 : 0;
-                // As Hugging Face: positions count real tokens from 0; padding gets 1 (it is masked anyway).
-                positions[b * length + t] = real ? t - pad : 1;
-            }
-        }
+        var (ids, mask, positions, length) = LeftPad(prompts);
 
         var outputs = prompts.Select(_ => new List<int>()).ToArray();
         var finished = new bool[batch];
@@ -135,21 +120,7 @@ internal sealed class OnnxDecoder : IDisposable
     public IReadOnlyList<double[]> TokenLogProbs(IReadOnlyList<IReadOnlyList<int>> sequences, CancellationToken cancellationToken = default)
     {
         var batch = sequences.Count;
-        var length = sequences.Max(s => s.Count);
-        var ids = new long[batch * length];
-        var mask = new long[batch * length];
-        var positions = new long[batch * length];
-        for (var b = 0; b < batch; b++)
-        {
-            var pad = length - sequences[b].Count;
-            for (var t = 0; t < length; t++)
-            {
-                var real = t >= pad;
-                ids[b * length + t] = real ? sequences[b][t - pad] : _padId;
-                mask[b * length + t] = real ? 1 : 0;
-                positions[b * length + t] = real ? t - pad : 1;
-            }
-        }
+        var (ids, mask, positions, length) = LeftPad(sequences);
 
         cancellationToken.ThrowIfCancellationRequested();
         using var result = Forward(ids, batch, length, mask, positions, past: null, keepPresent: false);
@@ -180,21 +151,7 @@ internal sealed class OnnxDecoder : IDisposable
     public IReadOnlyList<double[]> TokenLogProbsSharingPrefixes(IReadOnlyList<IReadOnlyList<int>> prefixes, IReadOnlyList<(int Prefix, IReadOnlyList<int> Suffix)> members, CancellationToken cancellationToken = default)
     {
         var groups = prefixes.Count;
-        var prefixLength = prefixes.Max(p => p.Count);
-        var ids = new long[groups * prefixLength];
-        var mask = new long[groups * prefixLength];
-        var positions = new long[groups * prefixLength];
-        for (var g = 0; g < groups; g++)
-        {
-            var pad = prefixLength - prefixes[g].Count;
-            for (var t = 0; t < prefixLength; t++)
-            {
-                var real = t >= pad;
-                ids[g * prefixLength + t] = real ? prefixes[g][t - pad] : _padId;
-                mask[g * prefixLength + t] = real ? 1 : 0;
-                positions[g * prefixLength + t] = real ? t - pad : 1;
-            }
-        }
+        var (ids, mask, positions, prefixLength) = LeftPad(prefixes);
 
         cancellationToken.ThrowIfCancellationRequested();
         using var head = Forward(ids, groups, prefixLength, mask, positions, past: null, keepPresent: true);
@@ -322,6 +279,29 @@ internal sealed class OnnxDecoder : IDisposable
         var row = new float[vocab];
         ReadRow(result.Logits, (length - 1) * vocab, row);
         return row;
+    }
+
+    /// <summary>Rows left-padded to one length, with the attention mask and position ids Hugging Face would give them.</summary>
+    private (long[] Ids, long[] Mask, long[] Positions, int Length) LeftPad(IReadOnlyList<IReadOnlyList<int>> rows)
+    {
+        var length = rows.Max(r => r.Count);
+        var ids = new long[rows.Count * length];
+        var mask = new long[rows.Count * length];
+        var positions = new long[rows.Count * length];
+        for (var b = 0; b < rows.Count; b++)
+        {
+            var pad = length - rows[b].Count;
+            for (var t = 0; t < length; t++)
+            {
+                var real = t >= pad;
+                ids[(b * length) + t] = real ? rows[b][t - pad] : _padId;
+                mask[(b * length) + t] = real ? 1 : 0;
+                // Positions count real tokens from 0; padding gets 1, as Hugging Face does (it is masked anyway).
+                positions[(b * length) + t] = real ? t - pad : 1;
+            }
+        }
+
+        return (ids, mask, positions, length);
     }
 
     private StepOutputs Forward(long[] ids, int batch, int seq, long[] mask, long[] positions, IReadOnlyList<OrtValue>? past, bool keepPresent)

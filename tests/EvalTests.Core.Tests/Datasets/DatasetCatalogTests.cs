@@ -84,4 +84,22 @@ public sealed class DatasetCatalogTests
 
         Assert.Equal(Path.Combine(SharedData.Datasets, "ceval"), resolver.ResolveBenchmarkFolder(card));
     }
+
+    [Fact]
+    public void DataRoot_ExplicitOption_IsTheOnlyPlaceSearched()
+    {
+        var resolver = DataRootResolver.Standard("/given/by/user", buildDefault: SharedData.Datasets);
+
+        var candidate = Assert.Single(resolver.Candidates);
+        Assert.Equal(new DataRootCandidate("--data-root option", "/given/by/user"), candidate);
+    }
+
+    [Fact]
+    public void DataRoot_WithoutOption_FallsBackThroughEnvironmentBuildDefaultAndCache()
+    {
+        var resolver = DataRootResolver.Standard(null, buildDefault: "/build/default");
+
+        Assert.Equal(["--data-root option", "EVALTESTS_DATA_ROOT environment variable", "EvalTestsDataRoot build property", "per-user cache"], resolver.Candidates.Select(c => c.Source));
+        Assert.Equal("/build/default", resolver.Candidates[2].Path);
+    }
 }
