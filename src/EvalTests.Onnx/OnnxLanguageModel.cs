@@ -4,6 +4,7 @@ using EvalTests.Onnx.Inference;
 using EvalTests.Onnx.Loading;
 using EvalTests.Onnx.Tokenization;
 using EvalTests.Prompts;
+using EvalTests.Prompts.Jinja;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Tokenizers;
 
@@ -39,9 +40,11 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
     private readonly ModelConfig _config;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly int _contextLength;
+    private readonly JinjaTemplate? _chatTemplate;
 
-    private OnnxLanguageModel(OnnxDecoder decoder, Tokenizer tokenizer, ModelConfig config, ModelDescriptor descriptor, string providerDescription, int contextLength)
+    private OnnxLanguageModel(OnnxDecoder decoder, Tokenizer tokenizer, JinjaTemplate? chatTemplate, ModelConfig config, ModelDescriptor descriptor, string providerDescription, int contextLength)
     {
+        _chatTemplate = chatTemplate;
         _decoder = decoder;
         _tokenizer = tokenizer;
         _config = config;
@@ -91,7 +94,20 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
         try
         {
             var signature = DecoderSignature.Read(session, folder.Config, folder.OnnxFile);
-            var tokenizer = TokenizerLoader.Load(folder.TokenizerFolder, folder.Config.BosTokenId);
+            var tokenizer = TokenizerLoader.Load(folder.TokenizerFolder, folder.Config.BosTokenId, folder.Config.SpecialTokens);
+            JinjaTemplate? chatTemplate = null;
+            if (folder.Config.ChatTemplate is { } template)
+            {
+                try
+                {
+                    chatTemplate = new JinjaTemplate(template);
+                }
+                catch (JinjaException ex)
+                {
+                    throw new ModelLoadException($"{Path.Combine(folder.TokenizerFolder, "tokenizer_config.json")}: the chat_template cannot be used: {ex.Message}");
+                }
+            }
+
             var padId = folder.Config.PadTokenId ?? (folder.Config.EosTokenIds.Count > 0 ? folder.Config.EosTokenIds[0] : 0);
             var context = options.ContextLength ?? folder.Config.ContextLength
                 ?? throw new ModelLoadException($"{folder.Folder}: no context length in config.json (max_position_embeddings) or genai_config.json (context_length); pass one.");
@@ -99,7 +115,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
             var identity = $"onnx:sha256:{HashFile(folder.OnnxFile)[..16]}";
             var descriptor = new ModelDescriptor(abbr, identity, context, ModelCapabilities.Generate | ModelCapabilities.LogLikelihood);
             Interlocked.Increment(ref s_loadCount);
-            return new OnnxLanguageModel(new OnnxDecoder(session, signature, padId), tokenizer, folder.Config, descriptor, provider, context);
+            return new OnnxLanguageModel(new OnnxDecoder(session, signature, padId), tokenizer, chatTemplate, folder.Config, descriptor, provider, context);
         }
         catch
         {
@@ -108,14 +124,49 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
         }
     }
 
+    /// <summary>Whether prompts go through the model's chat template (else OpenCompass's plain-text rendering).</summary>
+    public bool UsesChatTemplate => _chatTemplate is not null;
+
     /// <summary>Tokens of a text as the model sees it (BOS included when the tokenizer adds one).</summary>
     public IReadOnlyList<int> Encode(string text) => _tokenizer.EncodeToIds(text);
+
+    /// <summary>
+    /// The text the model is given for a prompt: the chat template applied to the turns as messages when the model has
+    /// one (for generation without the last BOT turn and with the generation prompt, as OpenCompass's chat models do),
+    /// otherwise OpenCompass's plain-text join.
+    /// </summary>
+    public string Render(Prompt prompt, bool forGeneration)
+    {
+        if (_chatTemplate is null)
+        {
+            return prompt.ToPlainText();
+        }
+
+        var turns = forGeneration && prompt.Turns.Count > 0 && prompt.Turns[^1].Role == TurnRole.Bot ? prompt.Turns.Take(prompt.Turns.Count - 1) : prompt.Turns;
+        var messages = turns.Select(t => new Dictionary<string, object?>
+        {
+            ["role"] = t.Role switch { TurnRole.System => "system", TurnRole.Human => "user", _ => "assistant" },
+            ["content"] = t.Text,
+        }).ToList();
+        return _chatTemplate.Render(new Dictionary<string, object?>
+        {
+            ["messages"] = messages,
+            ["add_generation_prompt"] = forGeneration,
+            ["bos_token"] = _config.BosToken ?? string.Empty,
+            ["eos_token"] = _config.EosToken ?? string.Empty,
+        });
+    }
+
+    // A chat template writes its own BOS, so the tokenizer must not add another (add_special_tokens=False in OpenCompass).
+    private IReadOnlyList<int> EncodeRendered(string text) => _chatTemplate is not null && _tokenizer is SentencePieceTokenizer sentencePiece
+        ? sentencePiece.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false)
+        : _tokenizer.EncodeToIds(text);
 
     /// <summary>Text of generated tokens.</summary>
     public string Decode(IEnumerable<int> ids) => _tokenizer.Decode(ids);
 
     /// <inheritdoc/>
-    public int CountTokens(Prompt prompt) => Encode(prompt.ToPlainText()).Count;
+    public int CountTokens(Prompt prompt) => EncodeRendered(Render(prompt, forGeneration: prompt.Turns.Count > 0 && prompt.Turns[^1] is { Role: TurnRole.Bot, Text.Length: 0 })).Count;
 
     /// <inheritdoc/>
     public async ValueTask<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default)
@@ -136,7 +187,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
                 var maxNew = Math.Clamp(settings.MaxOutputTokens, 1, Math.Max(1, _contextLength - 1));
                 var budget = _contextLength - maxNew;
                 var items = group.ToList();
-                var prompts = items.Select(x => Truncate(Encode(x.r.Prompt.ToPlainText()), budget)).ToList();
+                var prompts = items.Select(x => Truncate(EncodeRendered(Render(x.r.Prompt, forGeneration: true)), budget)).ToList();
                 var stops = settings.StopStrings;
                 var sequences = _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(),
                     stops.Count == 0 ? null : (_, tokens) => stops.Any(s => Decode(tokens).Contains(s, StringComparison.Ordinal)),
@@ -180,8 +231,8 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
             var continuation = new int[requests.Count];
             for (var i = 0; i < requests.Count; i++)
             {
-                var full = Encode(requests[i].Prompt.ToPlainText());
-                var context = Encode(requests[i].Prompt.WithoutLastTurn().ToPlainText());
+                var full = EncodeRendered(Render(requests[i].Prompt, forGeneration: false));
+                var context = EncodeRendered(Render(requests[i].Prompt.WithoutLastTurn(), forGeneration: _chatTemplate is not null));
                 // CUSTOM: as OpenCompass's Hugging Face models (truncation_side='left'), keep the last max_seq_len tokens.
                 var kept = Truncate(full, _contextLength);
                 continuation[i] = Math.Clamp(full.Count - context.Count, 0, Math.Max(0, kept.Count - 1));

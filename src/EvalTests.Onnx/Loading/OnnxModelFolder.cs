@@ -10,7 +10,11 @@ namespace EvalTests.Onnx.Loading;
 /// <param name="KvHeads">Key/value heads, when stated.</param>
 /// <param name="HeadSize">Head size, when stated.</param>
 /// <param name="ChatTemplate">The tokenizer's chat template, when it has one.</param>
-internal sealed record ModelConfig(int? BosTokenId, IReadOnlyList<int> EosTokenIds, int? PadTokenId, int? ContextLength, int? KvHeads, int? HeadSize, string? ChatTemplate);
+/// <param name="BosToken">The BOS token's text, for chat templates.</param>
+/// <param name="EosToken">The EOS token's text, for chat templates.</param>
+/// <param name="SpecialTokens">Added special tokens (text → id) that must encode as one id each.</param>
+internal sealed record ModelConfig(int? BosTokenId, IReadOnlyList<int> EosTokenIds, int? PadTokenId, int? ContextLength, int? KvHeads, int? HeadSize,
+    string? ChatTemplate, string? BosToken = null, string? EosToken = null, IReadOnlyDictionary<string, int>? SpecialTokens = null);
 
 /// <summary>The files of a model folder: the ONNX graph, the tokenizer, and the configuration.</summary>
 /// <param name="Folder">The folder.</param>
@@ -62,7 +66,37 @@ internal sealed record OnnxModelFolder(string Folder, string OnnxFile, string To
             ContextLength: Int(config, "max_position_embeddings") ?? Int(genaiModel, "context_length") ?? Int(tokenizer, "model_max_length"),
             KvHeads: Int(config, "num_key_value_heads") ?? Int(genaiDecoder, "num_key_value_heads") ?? Int(config, "num_attention_heads"),
             HeadSize: Int(config, "head_dim") ?? Int(genaiDecoder, "head_size"),
-            ChatTemplate: tokenizer is { } t && t.TryGetProperty("chat_template", out var template) && template.ValueKind == JsonValueKind.String ? template.GetString() : null);
+            ChatTemplate: tokenizer is { } t && t.TryGetProperty("chat_template", out var template) && template.ValueKind == JsonValueKind.String ? template.GetString() : null,
+            BosToken: TokenText(tokenizer, "bos_token"),
+            EosToken: TokenText(tokenizer, "eos_token"),
+            SpecialTokens: SpecialTokens(tokenizer));
+    }
+
+    // A token in tokenizer_config.json is either its text or an object with a "content" field.
+    private static string? TokenText(JsonElement? tokenizer, string name) =>
+        tokenizer is { ValueKind: JsonValueKind.Object } t && t.TryGetProperty(name, out var value)
+            ? value.ValueKind == JsonValueKind.String ? value.GetString()
+            : value.ValueKind == JsonValueKind.Object && value.TryGetProperty("content", out var content) ? content.GetString() : null
+            : null;
+
+    private static Dictionary<string, int>? SpecialTokens(JsonElement? tokenizer)
+    {
+        if (tokenizer is not { ValueKind: JsonValueKind.Object } t || !t.TryGetProperty("added_tokens_decoder", out var added))
+        {
+            return null;
+        }
+
+        var tokens = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var entry in added.EnumerateObject())
+        {
+            if (entry.Value.TryGetProperty("special", out var special) && special.ValueKind == JsonValueKind.True &&
+                entry.Value.TryGetProperty("content", out var content) && int.TryParse(entry.Name, System.Globalization.CultureInfo.InvariantCulture, out var id))
+            {
+                tokens[content.GetString()!] = id;
+            }
+        }
+
+        return tokens.Count > 0 ? tokens : null;
     }
 
     private static JsonElement? ReadJson(string path)

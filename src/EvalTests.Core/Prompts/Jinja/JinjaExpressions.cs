@@ -1,0 +1,410 @@
+using System.Globalization;
+using System.Text;
+
+namespace EvalTests.Prompts.Jinja;
+
+/// <summary>The value of a name or attribute that does not exist: renders as nothing, is falsy, fails <c>is defined</c>.</summary>
+internal sealed class Undefined
+{
+    public static readonly Undefined Instance = new();
+
+    public override string ToString() => string.Empty;
+}
+
+/// <summary>A callable value (a global function, a macro-like builtin, a bound method).</summary>
+internal delegate object? JinjaCallable(List<object?> args, Dictionary<string, object?> kwargs);
+
+internal abstract record Expr;
+
+internal sealed record Literal(object? Value) : Expr;
+
+internal sealed record Name(string Identifier) : Expr;
+
+internal sealed record ListExpr(List<Expr> Items) : Expr;
+
+internal sealed record DictExpr(List<(Expr Key, Expr Value)> Items) : Expr;
+
+internal sealed record Attribute(Expr Target, string Name) : Expr;
+
+internal sealed record Subscript(Expr Target, Expr Index) : Expr;
+
+internal sealed record Slice(Expr Target, Expr? Start, Expr? Stop, Expr? Step) : Expr;
+
+internal sealed record Call(Expr Target, List<Expr> Args, List<(string Name, Expr Value)> Kwargs) : Expr;
+
+internal sealed record Filter(Expr Target, string Name, List<Expr> Args, List<(string Name, Expr Value)> Kwargs) : Expr;
+
+internal sealed record Test(Expr Target, string Name, bool Negated, List<Expr> Args) : Expr;
+
+internal sealed record Unary(string Op, Expr Operand) : Expr;
+
+internal sealed record Binary(string Op, Expr Left, Expr Right) : Expr;
+
+internal sealed record Conditional(Expr Condition, Expr Then, Expr? Else) : Expr;
+
+/// <summary>Tokenizes and parses Jinja expressions (the part inside <c>{{ }}</c> and after statement keywords).</summary>
+internal sealed class ExpressionParser
+{
+    private readonly List<string> _tokens;
+    private int _position;
+
+    public ExpressionParser(string source)
+    {
+        _tokens = Tokenize(source);
+    }
+
+    public bool AtEnd => _position >= _tokens.Count;
+
+    public string? Peek => _position < _tokens.Count ? _tokens[_position] : null;
+
+    public string Next() => _position < _tokens.Count ? _tokens[_position++] : throw new JinjaException("unexpected end of expression");
+
+    public void Expect(string token)
+    {
+        var actual = Next();
+        if (actual != token)
+        {
+            throw new JinjaException($"expected '{token}', found '{actual}'");
+        }
+    }
+
+    public bool Accept(string token)
+    {
+        if (Peek == token)
+        {
+            _position++;
+            return true;
+        }
+
+        return false;
+    }
+
+    public Expr ParseExpression()
+    {
+        var value = ParseOr();
+        if (Accept("if"))
+        {
+            var condition = ParseOr();
+            Expr? otherwise = Accept("else") ? ParseExpression() : null;
+            return new Conditional(condition, value, otherwise);
+        }
+
+        return value;
+    }
+
+    /// <summary>An expression that stops before a top-level <c>if</c> (for-loop filters).</summary>
+    public Expr ParseOrExpression() => ParseOr();
+
+    private Expr ParseOr()
+    {
+        var left = ParseAnd();
+        while (Accept("or"))
+        {
+            left = new Binary("or", left, ParseAnd());
+        }
+
+        return left;
+    }
+
+    private Expr ParseAnd()
+    {
+        var left = ParseNot();
+        while (Accept("and"))
+        {
+            left = new Binary("and", left, ParseNot());
+        }
+
+        return left;
+    }
+
+    private Expr ParseNot() => Accept("not") ? new Unary("not", ParseNot()) : ParseComparison();
+
+    private Expr ParseComparison()
+    {
+        var left = ParseConcat();
+        while (true)
+        {
+            if (Peek is "==" or "!=" or "<" or ">" or "<=" or ">=" or "in")
+            {
+                var op = Next();
+                left = new Binary(op, left, ParseConcat());
+            }
+            else if (Peek == "not" && _position + 1 < _tokens.Count && _tokens[_position + 1] == "in")
+            {
+                _position += 2;
+                left = new Unary("not", new Binary("in", left, ParseConcat()));
+            }
+            else if (Accept("is"))
+            {
+                var negated = Accept("not");
+                var name = Next();
+                var args = new List<Expr>();
+                if (Accept("("))
+                {
+                    while (!Accept(")"))
+                    {
+                        args.Add(ParseExpression());
+                        Accept(",");
+                    }
+                }
+
+                left = new Test(left, name, negated, args);
+            }
+            else
+            {
+                return left;
+            }
+        }
+    }
+
+    private Expr ParseConcat()
+    {
+        var left = ParseAdditive();
+        while (Accept("~"))
+        {
+            left = new Binary("~", left, ParseAdditive());
+        }
+
+        return left;
+    }
+
+    private Expr ParseAdditive()
+    {
+        var left = ParseMultiplicative();
+        while (Peek is "+" or "-")
+        {
+            var op = Next();
+            left = new Binary(op, left, ParseMultiplicative());
+        }
+
+        return left;
+    }
+
+    private Expr ParseMultiplicative()
+    {
+        var left = ParseUnary();
+        while (Peek is "*" or "/" or "//" or "%")
+        {
+            var op = Next();
+            left = new Binary(op, left, ParseUnary());
+        }
+
+        return left;
+    }
+
+    private Expr ParseUnary() => Accept("-") ? new Unary("-", ParseUnary()) : ParsePostfix(ParsePrimary());
+
+    private Expr ParsePostfix(Expr target)
+    {
+        while (true)
+        {
+            if (Accept("."))
+            {
+                target = new Attribute(target, Next());
+            }
+            else if (Accept("["))
+            {
+                Expr? start = Peek == ":" ? null : ParseExpression();
+                if (Accept(":"))
+                {
+                    Expr? stop = Peek is ":" or "]" ? null : ParseExpression();
+                    Expr? step = Accept(":") && Peek != "]" ? ParseExpression() : null;
+                    Expect("]");
+                    target = new Slice(target, start, stop, step);
+                }
+                else
+                {
+                    Expect("]");
+                    target = new Subscript(target, start!);
+                }
+            }
+            else if (Accept("("))
+            {
+                var (args, kwargs) = ParseArguments();
+                target = new Call(target, args, kwargs);
+            }
+            else if (Accept("|"))
+            {
+                var name = Next();
+                var (args, kwargs) = Accept("(") ? ParseArguments() : ([], []);
+                target = new Filter(target, name, args, kwargs);
+            }
+            else
+            {
+                return target;
+            }
+        }
+    }
+
+    private (List<Expr> Args, List<(string, Expr)> Kwargs) ParseArguments()
+    {
+        var args = new List<Expr>();
+        var kwargs = new List<(string, Expr)>();
+        while (!Accept(")"))
+        {
+            if (_position + 1 < _tokens.Count && _tokens[_position + 1] == "=" && IsIdentifier(Peek!))
+            {
+                var name = Next();
+                Next();
+                kwargs.Add((name, ParseExpression()));
+            }
+            else
+            {
+                args.Add(ParseExpression());
+            }
+
+            Accept(",");
+        }
+
+        return (args, kwargs);
+    }
+
+    private Expr ParsePrimary()
+    {
+        var token = Next();
+        if (token == "(")
+        {
+            var inner = ParseExpression();
+            if (Accept(","))
+            {
+                var items = new List<Expr> { inner };
+                while (!Accept(")"))
+                {
+                    items.Add(ParseExpression());
+                    Accept(",");
+                }
+
+                return new ListExpr(items);
+            }
+
+            Expect(")");
+            return inner;
+        }
+
+        if (token == "[")
+        {
+            var items = new List<Expr>();
+            while (!Accept("]"))
+            {
+                items.Add(ParseExpression());
+                Accept(",");
+            }
+
+            return new ListExpr(items);
+        }
+
+        if (token == "{")
+        {
+            var items = new List<(Expr, Expr)>();
+            while (!Accept("}"))
+            {
+                var key = ParseExpression();
+                Expect(":");
+                items.Add((key, ParseExpression()));
+                Accept(",");
+            }
+
+            return new DictExpr(items);
+        }
+
+        if (token[0] is '\'' or '"')
+        {
+            var text = Unquote(token);
+            // Adjacent string literals concatenate, as in Python.
+            while (Peek is { } next && next.Length > 0 && next[0] is '\'' or '"')
+            {
+                text += Unquote(Next());
+            }
+
+            return new Literal(text);
+        }
+
+        if (char.IsDigit(token[0]))
+        {
+            return token.Contains('.', StringComparison.Ordinal)
+                ? new Literal(double.Parse(token, CultureInfo.InvariantCulture))
+                : new Literal(long.Parse(token, CultureInfo.InvariantCulture));
+        }
+
+        return token switch
+        {
+            "true" or "True" => new Literal(true),
+            "false" or "False" => new Literal(false),
+            "none" or "None" => new Literal(null),
+            _ when IsIdentifier(token) => new Name(token),
+            _ => throw new JinjaException($"unexpected '{token}'"),
+        };
+    }
+
+    private static bool IsIdentifier(string token) => token.Length > 0 && (char.IsLetter(token[0]) || token[0] == '_');
+
+    private static string Unquote(string token)
+    {
+        var builder = new StringBuilder();
+        for (var i = 1; i < token.Length - 1; i++)
+        {
+            var c = token[i];
+            if (c == '\\' && i + 1 < token.Length - 1)
+            {
+                var escaped = token[++i];
+                builder.Append(escaped switch { 'n' => '\n', 't' => '\t', 'r' => '\r', _ => escaped });
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static List<string> Tokenize(string source)
+    {
+        var tokens = new List<string>();
+        var i = 0;
+        while (i < source.Length)
+        {
+            var c = source[i];
+            if (char.IsWhiteSpace(c))
+            {
+                i++;
+                continue;
+            }
+
+            var start = i;
+            if (c is '\'' or '"')
+            {
+                i++;
+                while (i < source.Length && source[i] != c)
+                {
+                    i += source[i] == '\\' ? 2 : 1;
+                }
+
+                i++;
+            }
+            else if (char.IsLetter(c) || c == '_')
+            {
+                while (i < source.Length && (char.IsLetterOrDigit(source[i]) || source[i] == '_'))
+                {
+                    i++;
+                }
+            }
+            else if (char.IsDigit(c))
+            {
+                while (i < source.Length && (char.IsDigit(source[i]) || (source[i] == '.' && i + 1 < source.Length && char.IsDigit(source[i + 1]))))
+                {
+                    i++;
+                }
+            }
+            else
+            {
+                var two = i + 1 < source.Length ? source.Substring(i, 2) : string.Empty;
+                i += two is "==" or "!=" or "<=" or ">=" or "//" ? 2 : 1;
+            }
+
+            tokens.Add(source[start..Math.Min(i, source.Length)]);
+        }
+
+        return tokens;
+    }
+}
