@@ -38,6 +38,15 @@ public sealed class Stories260KTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StopString_EndsGenerationEarly_AndIsCutFromTheText()
+    {
+        var results = await _model.GenerateAsync([new GenerationRequest(Plain("Once upon a time,"), new GenerationSettings(55, ["Lily"]))], TestContext.Current.CancellationToken);
+
+        Assert.Equal("there was a little girl named", results[0].Text.Trim());
+        Assert.InRange(results[0].OutputTokens, 1, 20);
+    }
+
+    [Fact]
     public async Task BatchedGeneration_WithLeftPadding_EqualsOneRequestAtATime()
     {
         string[] prompts = ["Once upon a time,", "Tom had a red", "The cat", "One day, a little bird flew over the big tree and"];
