@@ -106,7 +106,7 @@ public sealed class EvaluationRunner
         var shotFile = card.RelativePath(card.Splits.FewShot, task.Subset.Name);
         DataIntegrity.EnsureValid(card, folder, [evalFile, shotFile]);
         var samples = MultipleChoiceLoader.Load(card, folder, card.Splits.Eval, task.Subset.Name);
-        if (_settings.Limit is { } limit)
+        if ((_settings.LimitPerConfig.TryGetValue(task.Config.Name, out var configLimit) ? configLimit : _settings.Limit) is { } limit)
         {
             samples = samples.Take(limit).ToList();
         }

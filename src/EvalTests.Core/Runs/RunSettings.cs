@@ -20,4 +20,7 @@ public sealed record RunSettings
 
     /// <summary>Only the first N questions of each subset (for smoke runs); null for all.</summary>
     public int? Limit { get; init; }
+
+    /// <summary>Per-config limits (config name → N) that override <see cref="Limit"/>.</summary>
+    public IReadOnlyDictionary<string, int> LimitPerConfig { get; init; } = new Dictionary<string, int>();
 }

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text.Json;
+using EvalTests.Reporting;
+using EvalTests.Runs;
+using EvalTests.Xunit.ObjectModel;
+using EvalTests.Xunit.Planning;
+using Xunit;
+
+namespace EvalTests.Xunit.Runners;
+
+/// <summary>The test class behind every evaluation case: reports the score and asserts thresholds, validity and snapshots.</summary>
+public sealed class EvaluationCases
+{
+    /// <summary>Checks one evaluation case (the argument is the serialized <see cref="EvalCase"/>).</summary>
+#pragma warning disable CA1822 // xUnit discovers and invokes it as an instance test method.
+    public void Verify(string evalCase)
+#pragma warning restore CA1822
+    {
+        var target = EvalCase.Deserialize(evalCase);
+        if (target.Kind == EvalCaseKind.PlanError)
+        {
+            Assert.Fail(target.Abbr);
+        }
+
+        var evaluation = EvaluationSession.For(target.Model)
+            ?? throw new InvalidOperationException($"{target.Model} was not evaluated; the EvalTests framework did not prepare this case.");
+        if (evaluation.Failure is { } failure)
+        {
+            Assert.Fail($"{target.Name}: the evaluation of model {target.Model} failed: {failure.Message}");
+        }
+
+        var plan = EvaluationSession.Plan;
+        var result = evaluation.Result!;
+        var output = TestContext.Current.TestOutputHelper;
+        output?.WriteLine($"model {target.Model} ({evaluation.Descriptor!.Identity}); model loads in this run: {EvaluationSession.ModelLoads}");
+        if (target.Kind == EvalCaseKind.Snapshot)
+        {
+            ScoreSnapshot.Verify(target, evaluation, plan, output);
+            return;
+        }
+
+        var (accuracy, standardError, total, invalid, firstError) = Score(target, result);
+        var mode = result.Tasks.First(t => t.Task.Config.Name == target.Config).Score.Mode;
+        output?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"RESULT {target.Name} model={target.Model} mode={mode} accuracy={accuracy:F2} stderr={standardError:F2} n={total} invalid={invalid}"));
+        TestContext.Current.AddAttachment($"{target.Name}.{target.Model}.{target.ConfigShortName}.json", JsonSerializer.Serialize(new
+        {
+            dataset = target.Name,
+            model = target.Model,
+            mode,
+            accuracy,
+            stderr = standardError,
+            n = total,
+            invalid,
+        }));
+
+        var details = string.Create(CultureInfo.InvariantCulture, $"n={total}, model {target.Model}, mode {mode}");
+        if (total > 0 && invalid > plan.MaxInvalidFraction * total)
+        {
+            Assert.Fail(string.Create(CultureInfo.InvariantCulture,
+                $"{target.Name}: {invalid} of {total} questions unparsed or errored ({100.0 * invalid / total:F0}%), more than the {100 * plan.MaxInvalidFraction:F0}% allowed ({details}){(firstError is null ? string.Empty : $"; first error: {firstError}")}"));
+        }
+
+        foreach (var threshold in plan.Thresholds.Where(t => Applies(t, target, mode)))
+        {
+            if (accuracy < threshold.MinAccuracy)
+            {
+                Assert.Fail(string.Create(CultureInfo.InvariantCulture, $"{target.Name}: accuracy {accuracy:F2} < {threshold.MinAccuracy:F2} ({details})"));
+            }
+        }
+    }
+
+    private static bool Applies(PlannedThreshold threshold, EvalCase target, string mode) =>
+        threshold.Target == target.Name &&
+        (string.IsNullOrEmpty(threshold.Model) || threshold.Model == target.Model) &&
+        (string.IsNullOrEmpty(threshold.Mode) || threshold.Mode == mode);
+
+    private static (double Accuracy, double StandardError, int Total, int Invalid, string? FirstError) Score(EvalCase target, RunResult result)
+    {
+        if (target.Kind == EvalCaseKind.Subset)
+        {
+            var task = result.Tasks.Single(t => t.Task.Abbr == target.Abbr);
+            var s = task.Score.Score;
+            return (s.Accuracy, s.StandardError, s.Total, s.Unparsed + s.Errored, task.Samples.FirstOrDefault(x => x.Error is not null)?.Error);
+        }
+
+        var row = result.Summary.Rows.SingleOrDefault(r => r.Dataset == target.Abbr && r.Metric == "naive_average")
+            ?? throw new InvalidOperationException($"{target.Name}: the group has no score; a member subset is missing.");
+        var group = result.Tasks.Where(t => MembersOf(result, target.Abbr).Contains(t.Task.Abbr)).ToList();
+        return (row.Scores[0]!.Value, row.StandardErrors[0]!.Value, group.Sum(t => t.Score.Score.Total),
+            group.Sum(t => t.Score.Score.Unparsed + t.Score.Score.Errored), group.SelectMany(t => t.Samples).FirstOrDefault(x => x.Error is not null)?.Error);
+    }
+
+    private static HashSet<string> MembersOf(RunResult result, string group)
+    {
+        var config = result.Tasks.Select(t => t.Task).First(t => group == t.Abbr[..^(t.Subset.Name.Length + 1)] || group.StartsWith(t.Abbr[..^(t.Subset.Name.Length + 1)] + "-", StringComparison.Ordinal));
+        var card = config.Card;
+        var prefix = config.Abbr[..^(config.Subset.Name.Length + 1)];
+        var definition = card.Groups.Single(g => prefix + g.Suffix == group);
+        return card.Subsets.Where(definition.Contains).Select(s => $"{prefix}-{s.Name}").ToHashSet(StringComparer.Ordinal);
+    }
+}

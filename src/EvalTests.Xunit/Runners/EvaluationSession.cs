@@ -1,0 +1,105 @@
+using EvalTests.Datasets;
+using EvalTests.Models;
+using EvalTests.Onnx;
+using EvalTests.Runs;
+using EvalTests.Xunit.ObjectModel;
+using EvalTests.Xunit.Planning;
+
+namespace EvalTests.Xunit.Runners;
+
+/// <summary>One model's evaluation in this test run: its identity and the run result, or why it failed.</summary>
+/// <param name="Descriptor">The model's identity.</param>
+/// <param name="Result">The run, when it completed.</param>
+/// <param name="Failure">Why it did not.</param>
+internal sealed record ModelEvaluation(ModelDescriptor? Descriptor, RunResult? Result, Exception? Failure);
+
+/// <summary>
+/// Holds the evaluation of the selected cases for the whole test run. The executor calls <see cref="PrepareAsync"/>
+/// once with every selected case; each case then only reads its result.
+/// </summary>
+internal static class EvaluationSession
+{
+    private static readonly Dictionary<string, ModelEvaluation> Evaluations = new(StringComparer.Ordinal);
+    private static EvalPlanFile? s_plan;
+
+    public static string PlanPath => Path.Combine(AppContext.BaseDirectory, EvalPlanFile.FileName);
+
+    public static EvalPlanFile Plan => s_plan ??= EvalPlanFile.Read(PlanPath);
+
+    /// <summary>How many models were loaded in this process by the session.</summary>
+    public static int ModelLoads { get; private set; }
+
+    public static ModelEvaluation? For(string model) => Evaluations.GetValueOrDefault(model);
+
+    public static async Task PrepareAsync(IReadOnlyList<EvalCase> cases, CancellationToken cancellationToken)
+    {
+        var plan = Plan;
+        foreach (var byModel in cases.Where(c => c.Kind != EvalCaseKind.PlanError).GroupBy(c => c.Model))
+        {
+            var model = plan.Models.Single(m => m.Name == byModel.Key);
+            Evaluations[model.Name] = await EvaluateAsync(plan, model, byModel.ToList(), cancellationToken);
+        }
+    }
+
+    private static async Task<ModelEvaluation> EvaluateAsync(EvalPlanFile plan, PlannedModel model, List<EvalCase> cases, CancellationToken cancellationToken)
+    {
+        ModelDescriptor? descriptor = null;
+        try
+        {
+            var configs = plan.Datasets.Select(d => d.Name).Where(n => Catalog.Configs.Any(p => p.Config.IsNamed(n))).ToList();
+            var everything = RunPlan.Create(Catalog, configs);
+            var needed = Needed(everything, cases);
+            var runPlan = RunPlan.Create(Catalog, configs, needed);
+            var roots = DataRootResolver.Standard(string.IsNullOrEmpty(plan.DataRoot) ? null : plan.DataRoot);
+            var folders = runPlan.Tasks.Select(t => t.Card).Distinct().ToDictionary(c => c.Name, roots.ResolveBenchmarkFolder);
+
+            await using var languageModel = OnnxLanguageModel.Load(new OnnxModelOptions
+            {
+                ModelFolder = model.Path,
+                TokenizerFolder = string.IsNullOrEmpty(model.Tokenizer) ? null : model.Tokenizer,
+                Abbr = model.Name,
+            });
+            ModelLoads++;
+            descriptor = languageModel.Descriptor;
+            var settings = new RunSettings
+            {
+                WorkDir = plan.WorkDir ?? Path.Combine("outputs", "default"),
+                BatchSize = plan.BatchSize,
+                MaxOutLen = plan.MaxOutLen,
+                LimitPerConfig = plan.Datasets.Where(d => d.Limit is > 0)
+                    .ToDictionary(d => Catalog.Resolve(d.Name).Config.Name, d => d.Limit!.Value),
+            };
+            var result = await new EvaluationRunner(languageModel, settings).RunAsync(runPlan, card => folders[card.Name], cancellationToken);
+            return new ModelEvaluation(descriptor, result, null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return new ModelEvaluation(descriptor, null, ex);
+        }
+    }
+
+    private static DatasetCatalog Catalog => DatasetCatalog.Default;
+
+    /// <summary>The task abbreviations the cases need: a subset itself, every member of a group, every task of a snapshot's config.</summary>
+    private static List<string> Needed(RunPlan everything, List<EvalCase> cases)
+    {
+        var needed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var evalCase in cases)
+        {
+            switch (evalCase.Kind)
+            {
+                case EvalCaseKind.Subset:
+                    needed.Add(evalCase.Abbr);
+                    break;
+                case EvalCaseKind.Group:
+                    needed.UnionWith(everything.Groups.Single(g => g.Name == evalCase.Abbr).Members);
+                    break;
+                case EvalCaseKind.Snapshot:
+                    needed.UnionWith(everything.Tasks.Where(t => t.Config.Name == evalCase.Config).Select(t => t.Abbr));
+                    break;
+            }
+        }
+
+        return [.. needed];
+    }
+}
