@@ -1,0 +1,143 @@
+using System.Text.RegularExpressions;
+
+namespace EvalTests.Xunit.Tests;
+
+/// <summary>Builds one sample user project once; each test runs `dotnet test` on it the way a user would.</summary>
+public sealed class SampleProjectFixture : IDisposable
+{
+    public SampleProjectFixture()
+    {
+        Project = new SampleProject($"""
+                <EvalModel Include="tiny" Path="{TestSupport.SharedData.Model("stories260K")}" />
+                <EvalDataset Include="ceval_ppl" Limit="2" />
+                <EvalDataset Include="ceval_gne" />
+                <EvalThreshold Include="ceval-computer_network" MinAccuracy="99" />
+                <EvalThreshold Include="ceval-law" MinAccuracy="0" />
+            """);
+        var (exit, output) = Project.Build();
+        BuildOutput = output;
+        Built = exit == 0;
+    }
+
+    public SampleProject Project { get; }
+
+    public bool Built { get; }
+
+    public string BuildOutput { get; }
+
+    public void Dispose() => Project.Dispose();
+}
+
+[CollectionDefinition(nameof(SampleProjectRuns), DisableParallelization = true)]
+public sealed class SampleProjectRuns : ICollectionFixture<SampleProjectFixture>;
+
+[Collection(nameof(SampleProjectRuns))]
+public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
+{
+    private SampleProject Project
+    {
+        get
+        {
+            Assert.True(sample.Built, sample.BuildOutput);
+            return sample.Project;
+        }
+    }
+
+    [Fact]
+    public void ListTests_ShowsEverySubjectGroupAndSnapshot()
+    {
+        var (exit, output) = Project.Test("--list-tests");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("Discovered 60 tests", output, StringComparison.Ordinal); // 52 subjects + 6 groups + 1 snapshot + 1 plan error
+        Assert.Contains("ceval-computer_network [tiny, ceval_ppl]", output, StringComparison.Ordinal);
+        Assert.Contains("ceval-hard [tiny, ceval_ppl]", output, StringComparison.Ordinal);
+        Assert.Contains("ceval [tiny, ceval_ppl, snapshot]", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FilterBySubject_RunsExactlyThatCase_AndReportsItsScore()
+    {
+        var (exit, output) = Project.Test("--filter", "ceval-law", "--output", "Detailed");
+
+        Assert.True(exit == 0, output);
+        Assert.Matches(@"total:\s+1\b", output);
+        Assert.Matches(@"RESULT ceval-law model=tiny mode=ppl accuracy=\d+\.\d\d stderr=\d+\.\d\d n=2", output);
+        Assert.Contains("model loads in this run: 1", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FilterByCategoryTrait_SelectsTheHardSubjectsAndTheirGroup()
+    {
+        var (exit, output) = Project.Test("--filter", "Category=hard");
+
+        Assert.True(exit == 0, output);
+        Assert.Matches(@"total:\s+9\b", output);
+    }
+
+    [Fact]
+    public void FailingThreshold_TurnsTheRunRed_WithTheScoreInTheMessage()
+    {
+        var (exit, output) = Project.Test("--filter", "ceval-computer_network");
+
+        Assert.NotEqual(0, exit);
+        Assert.Matches(@"ceval-computer_network: accuracy \d+\.\d\d < 99\.00 \(n=2, model tiny, mode ppl\)", output);
+    }
+
+    [Fact]
+    public void WholeBenchmark_LoadsTheModelOnce_ForEveryCase()
+    {
+        var (_, output) = Project.Test("--filter", "FullyQualifiedName~ceval-&FullyQualifiedName!~computer_network", "--output", "Detailed");
+
+        Assert.Matches(@"total:\s+56\b", output); // 51 subjects + 5 hyphenated groups (ceval-stem … ceval-hard)
+        Assert.DoesNotContain("model loads in this run: 2", output, StringComparison.Ordinal);
+        Assert.Contains("model loads in this run: 1", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownDataset_IsAFailingCaseNamingTheItem()
+    {
+        var (exit, output) = Project.Test("--filter", "ceval_gne");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("<EvalDataset Include=\"ceval_gne\">: Unknown dataset 'ceval_gne'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ChangedSnapshot_FailsWithAReceivedFileAndADiff_AndCanBeAccepted()
+    {
+        var accept = new Dictionary<string, string> { ["EVALTESTS_ACCEPT"] = "1" };
+        var (accepted, acceptOutput) = Project.Run(["test", "--no-build", "--filter", "ceval_ppl_snapshot"], accept);
+        Assert.True(accepted == 0, acceptOutput);
+        var verified = Path.Combine(Project.SnapshotFolder, "tiny.ceval_ppl.verified.txt");
+        var text = File.ReadAllText(verified);
+        var changed = Regex.Replace(text, @"(ceval-law\s+\S+\s+accuracy\s+ppl\s+)\d+\.\d\d", "${1}12.34");
+        Assert.NotEqual(text, changed);
+        File.WriteAllText(verified, changed);
+
+        var (exit, output) = Project.Test("--filter", "ceval_ppl_snapshot");
+
+        Assert.NotEqual(0, exit);
+        Assert.True(File.Exists(Path.Combine(Project.SnapshotFolder, "tiny.ceval_ppl.received.txt")));
+        Assert.Matches(@"- ceval-law\s+\S+\s+accuracy\s+ppl\s+12\.34", output);
+        Assert.Matches(@"\+ ceval-law\s+\S+\s+accuracy\s+ppl\s+\d+\.\d\d", output);
+        Assert.Contains("EVALTESTS_ACCEPT=1", output, StringComparison.Ordinal);
+    }
+}
+
+public sealed class BuildValidationTests
+{
+    [Fact]
+    public void ModelWithoutPath_FailsTheBuildNamingTheItem()
+    {
+        using var project = new SampleProject("""
+                <EvalModel Include="nowhere" />
+                <EvalDataset Include="ceval_ppl" />
+            """);
+
+        var (exit, output) = project.Build();
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("EvalTests: <EvalModel Include=\"nowhere\"> has no Path", output, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Reflection;
+using EvalTests.TestSupport;
+
+namespace EvalTests.Xunit.Tests;
+
+/// <summary>A user's test project written to a temp folder, built and tested with the real dotnet CLI.</summary>
+public sealed class SampleProject : IDisposable
+{
+    private static string RepositoryRoot =>
+        typeof(SampleProject).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "EvalTestsRepositoryRoot").Value!;
+
+    private readonly TempDirectory _folder = new();
+
+    public SampleProject(string items)
+    {
+        var repo = RepositoryRoot.Replace('\\', '/');
+        _folder.Write("global.json", """{ "test": { "runner": "Microsoft.Testing.Platform" } }""");
+        _folder.Write("Sample.Evals.csproj", $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <Import Project="{repo}/build/EvalTests.props" />
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <OutputType>Exe</OutputType>
+                <Nullable>enable</Nullable>
+                <EvalTestsDataRoot>{SharedData.Datasets.Replace('\\', '/')}</EvalTestsDataRoot>
+                <EvalTestsMaxOutLen>4</EvalTestsMaxOutLen>
+              </PropertyGroup>
+              <ItemGroup>
+                <ProjectReference Include="{repo}/src/EvalTests.Xunit/EvalTests.Xunit.csproj" />
+                <PackageReference Include="xunit.v3" Version="4.0.2" />
+              </ItemGroup>
+              <ItemGroup>
+            {items}
+              </ItemGroup>
+              <Import Project="{repo}/build/EvalTests.targets" />
+            </Project>
+            """);
+    }
+
+    public string Folder => _folder.Path;
+
+    public string SnapshotFolder => _folder.Combine("snapshots");
+
+    public (int ExitCode, string Output) Build() => Dotnet("build", "-nodeReuse:false", "-p:UseSharedCompilation=false");
+
+    public (int ExitCode, string Output) Test(params string[] arguments) => Dotnet(["test", "--no-build", .. arguments]);
+
+    public (int ExitCode, string Output) Dotnet(params string[] arguments) => Run(arguments, environment: null);
+
+    public (int ExitCode, string Output) Run(string[] arguments, IReadOnlyDictionary<string, string>? environment)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment.Remove(ScoreSnapshotVariable);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish in 5 minutes.");
+        }
+
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    private const string ScoreSnapshotVariable = "EVALTESTS_ACCEPT";
+
+    public void Dispose() => _folder.Dispose();
+}
