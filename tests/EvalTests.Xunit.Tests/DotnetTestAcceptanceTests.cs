@@ -67,6 +67,18 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
     }
 
     [Fact]
+    public void TrxReport_CarriesEachCasesScore()
+    {
+        var results = Path.Combine(Project.Folder, "trx");
+        var (exit, output) = Project.Test("--filter", "ceval-law", "--report-trx", "--results-directory", results);
+
+        Assert.True(exit == 0, output);
+        var trx = File.ReadAllText(Assert.Single(Directory.GetFiles(results, "*.trx")));
+        Assert.Contains("RESULT ceval-law model=tiny mode=ppl accuracy=", trx, StringComparison.Ordinal);
+        Assert.Contains("className=\"ceval-law.tiny\" name=\"ceval_ppl\"", trx, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FilterByCategoryTrait_SelectsTheHardSubjectsAndTheirGroup()
     {
         var (exit, output) = Project.Test("--filter", "Category=hard");

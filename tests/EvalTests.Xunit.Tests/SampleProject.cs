@@ -29,6 +29,7 @@ public sealed class SampleProject : IDisposable
               <ItemGroup>
                 <ProjectReference Include="{repo}/src/EvalTests.Xunit/EvalTests.Xunit.csproj" />
                 <PackageReference Include="xunit.v3" Version="4.0.2" />
+                <PackageReference Include="Microsoft.Testing.Extensions.TrxReport" Version="2.5.2" />
               </ItemGroup>
               <ItemGroup>
             {items}

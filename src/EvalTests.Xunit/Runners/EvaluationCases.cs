@@ -55,10 +55,9 @@ public sealed class EvaluationCases
         }));
 
         var details = string.Create(CultureInfo.InvariantCulture, $"n={total}, model {target.Model}, mode {mode}");
-        if (total > 0 && invalid > plan.MaxInvalidFraction * total)
+        if (InvalidAnswers(target.Name, total, invalid, plan.MaxInvalidFraction, details, firstError) is { } invalidMessage)
         {
-            Assert.Fail(string.Create(CultureInfo.InvariantCulture,
-                $"{target.Name}: {invalid} of {total} questions unparsed or errored ({100.0 * invalid / total:F0}%), more than the {100 * plan.MaxInvalidFraction:F0}% allowed ({details}){(firstError is null ? string.Empty : $"; first error: {firstError}")}"));
+            Assert.Fail(invalidMessage);
         }
 
         foreach (var threshold in plan.Thresholds.Where(t => Applies(t, target, mode)))
@@ -69,6 +68,13 @@ public sealed class EvaluationCases
             }
         }
     }
+
+    /// <summary>Why a subset fails for too many unparsed or errored answers, whatever its accuracy; null when it does not.</summary>
+    internal static string? InvalidAnswers(string name, int total, int invalid, double maxFraction, string details, string? firstError) =>
+        total > 0 && invalid > maxFraction * total
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"{name}: {invalid} of {total} questions unparsed or errored ({100.0 * invalid / total:F0}%), more than the {100 * maxFraction:F0}% allowed ({details}){(firstError is null ? string.Empty : $"; first error: {firstError}")}")
+            : null;
 
     private static bool Applies(PlannedThreshold threshold, EvalCase target, string mode) =>
         threshold.Target == target.Name &&

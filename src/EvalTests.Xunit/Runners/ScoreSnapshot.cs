@@ -77,7 +77,7 @@ internal static class ScoreSnapshot
         dataset == prefix || dataset.StartsWith(prefix + "-", StringComparison.Ordinal);
 
     /// <summary>Comparable (same identity lines, same rows and versions) and every score within the tolerance.</summary>
-    private static bool Matches(string verified, string received, EvalPlanFile plan, out string reason)
+    internal static bool Matches(string verified, string received, EvalPlanFile plan, out string reason)
     {
         reason = string.Empty;
         if (verified == received)
