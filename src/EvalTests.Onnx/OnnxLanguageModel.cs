@@ -27,6 +27,9 @@ public sealed record OnnxModelOptions
 
     /// <summary>The context length; defaults to what the config says.</summary>
     public int? ContextLength { get; init; }
+
+    /// <summary>Whether ppl scoring encodes a prompt shared by several options once (default); off only to measure the gain.</summary>
+    public bool SharePrefixes { get; init; } = true;
 }
 
 /// <summary>
@@ -115,7 +118,10 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
             var identity = $"onnx:sha256:{HashFile(folder.OnnxFile)[..16]}";
             var descriptor = new ModelDescriptor(abbr, identity, context, ModelCapabilities.Generate | ModelCapabilities.LogLikelihood);
             Interlocked.Increment(ref s_loadCount);
-            return new OnnxLanguageModel(new OnnxDecoder(session, signature, padId), tokenizer, chatTemplate, folder.Config, descriptor, provider, context);
+            return new OnnxLanguageModel(new OnnxDecoder(session, signature, padId), tokenizer, chatTemplate, folder.Config, descriptor, provider, context)
+            {
+                SharesPrefixes = options.SharePrefixes,
+            };
         }
         catch
         {

@@ -11,6 +11,27 @@ public sealed class PrefixSharingTests
     public static TheoryData<string> Models => ["stories260K", "tiny-random-gpt2-fp32", "tiny-qwen35-cuda"];
 
     [Fact]
+    public async Task SharingSwitchedOff_ScoresEverySequenceInFull_WithTheSameResults()
+    {
+        var options = new OnnxModelOptions { ModelFolder = SharedData.Model("stories260K"), Provider = ExecutionProviderPreference.Cpu };
+        await using var sharing = OnnxLanguageModel.Load(options);
+        await using var plain = OnnxLanguageModel.Load(options with { SharePrefixes = false });
+        var requests = new[] { "A", "B", "C" }
+            .Select(l => new LogLikelihoodRequest(new Prompt([new(TurnRole.Human, "Lily had a red ball and a blue kite. Which toy was red? Pick one."), new(TurnRole.Bot, l)])))
+            .ToList();
+        var ct = TestContext.Current.CancellationToken;
+
+        var shared = await sharing.LogLikelihoodAsync(requests, ct);
+        var full = await plain.LogLikelihoodAsync(requests, ct);
+
+        Assert.False(plain.SharesPrefixes);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            Assert.Equal(full[i].MeanNegativeLogLikelihood, shared[i].MeanNegativeLogLikelihood, 1e-5);
+        }
+    }
+
+    [Fact]
     public async Task GroupedQueryAttentionGraph_RefusesSharing_AndFallsBackToPlainScoring()
     {
         await using var model = OnnxLanguageModel.Load(new OnnxModelOptions
