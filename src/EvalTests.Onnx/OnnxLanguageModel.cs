@@ -62,11 +62,6 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
     /// <summary>Which execution provider runs the model, and why (one line, for the user).</summary>
     public string ProviderDescription { get; }
 
-    /// <summary>How many times a model folder has been loaded in this process (tests assert one load per run).</summary>
-    public static int LoadCount => s_loadCount;
-
-    private static int s_loadCount;
-
     internal OnnxDecoder Decoder => _decoder;
 
     /// <summary>Whether ppl scoring encodes a prompt shared by several options once (false once the graph refuses it).</summary>
@@ -117,7 +112,6 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
             var abbr = options.Abbr ?? new DirectoryInfo(folder.Folder).Name;
             var identity = $"onnx:sha256:{HashFile(folder.OnnxFile)[..16]}";
             var descriptor = new ModelDescriptor(abbr, identity, context, ModelCapabilities.Generate | ModelCapabilities.LogLikelihood);
-            Interlocked.Increment(ref s_loadCount);
             return new OnnxLanguageModel(new OnnxDecoder(session, signature, padId), tokenizer, chatTemplate, folder.Config, descriptor, provider, context)
             {
                 SharesPrefixes = options.SharePrefixes,
