@@ -10,9 +10,13 @@ namespace EvalTests.Runs;
 /// <param name="Card">The benchmark.</param>
 /// <param name="Config">The evaluation config.</param>
 /// <param name="Subset">The subset.</param>
-/// <param name="Abbr">The dataset abbreviation (e.g. <c>ceval-law</c>).</param>
+/// <param name="Prefix">The abbreviation prefix of the task's config in this run (<c>ceval</c>, or <c>ceval_gen</c> when two ceval configs run), also its groups' prefix.</param>
 /// <param name="Version">The short hash of card, template and data that OpenCompass shows in its version column.</param>
-public sealed record EvaluationTask(DatasetCard Card, DatasetConfig Config, SubsetInfo Subset, string Abbr, string Version);
+public sealed record EvaluationTask(DatasetCard Card, DatasetConfig Config, SubsetInfo Subset, string Prefix, string Version)
+{
+    /// <summary>The dataset abbreviation (e.g. <c>ceval-law</c>).</summary>
+    public string Abbr { get; } = $"{Prefix}-{Subset.Name}";
+}
 
 /// <summary>What a run evaluates: the tasks in report order and the summary groups over them.</summary>
 public sealed class RunPlan
@@ -50,7 +54,7 @@ public sealed class RunPlan
             var subsets = card.Subsets
                 .Where(s => subsetFilter is null || subsetFilter.Count == 0 || subsetFilter.Contains(s.Name) || subsetFilter.Contains($"{prefix}-{s.Name}"))
                 .ToList();
-            tasks.AddRange(subsets.Select(s => new EvaluationTask(card, config, s, $"{prefix}-{s.Name}", Version(card, config, s))));
+            tasks.AddRange(subsets.Select(s => new EvaluationTask(card, config, s, prefix, Version(card, config, s))));
             groups.AddRange(card.Groups.Select(g => new SummaryGroup(prefix + g.Suffix,
                 card.Subsets.Where(g.Contains).Select(s => $"{prefix}-{s.Name}").ToList())));
         }

@@ -25,13 +25,12 @@ internal static class PlanCases
     public static IEnumerable<(EvalCase Case, Dictionary<string, HashSet<string>> Traits)> Discover(EvalPlanFile plan)
     {
         var cases = new List<(EvalCase, Dictionary<string, HashSet<string>>)>();
-        var valid = new List<string>();
-        foreach (var dataset in plan.Datasets)
+        var valid = KnownDatasets(plan);
+        foreach (var dataset in plan.Datasets.Where(d => !valid.Contains(d.Name)))
         {
             try
             {
                 DatasetCatalog.Default.Resolve(dataset.Name);
-                valid.Add(dataset.Name);
             }
             catch (ArgumentException ex)
             {
@@ -57,7 +56,7 @@ internal static class PlanCases
 
             foreach (var (card, config) in valid.Select(DatasetCatalog.Default.Resolve).DistinctBy(p => p.Config.Name))
             {
-                var prefix = runPlan.Tasks.First(t => t.Config.Name == config.Name).Abbr[..^(card.Subsets[0].Name.Length + 1)];
+                var prefix = runPlan.Tasks.First(t => t.Config.Name == config.Name).Prefix;
                 foreach (var group in card.Groups)
                 {
                     var evalCase = new EvalCase(EvalCaseKind.Group, model.Name, config.Name, prefix + group.Suffix, config.Abbr + group.Suffix, ShortName(config));
@@ -83,6 +82,10 @@ internal static class PlanCases
 
         return cases;
     }
+
+    /// <summary>The plan's dataset names that a card defines; the others become failing cases at discovery.</summary>
+    public static List<string> KnownDatasets(EvalPlanFile plan) =>
+        plan.Datasets.Select(d => d.Name).Where(name => DatasetCatalog.Default.Configs.Any(p => p.Config.IsNamed(name))).ToList();
 
     public static string ShortName(DatasetConfig config) => config.Aliases.Count > 0 ? config.Aliases[0] : config.Name;
 

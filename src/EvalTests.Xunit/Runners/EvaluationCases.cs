@@ -39,7 +39,7 @@ public sealed class EvaluationCases
             return;
         }
 
-        var (accuracy, standardError, total, invalid, firstError) = Score(target, result);
+        var (accuracy, standardError, total, invalid, firstError) = Score(target, evaluation.Plan!, result);
         var mode = result.Tasks.First(t => t.Task.Config.Name == target.Config).Score.Mode;
         output?.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"RESULT {target.Name} model={target.Model} mode={mode} accuracy={accuracy:F2} stderr={standardError:F2} n={total} invalid={invalid}"));
@@ -81,7 +81,7 @@ public sealed class EvaluationCases
         (string.IsNullOrEmpty(threshold.Model) || threshold.Model == target.Model) &&
         (string.IsNullOrEmpty(threshold.Mode) || threshold.Mode == mode);
 
-    private static (double Accuracy, double StandardError, int Total, int Invalid, string? FirstError) Score(EvalCase target, RunResult result)
+    private static (double Accuracy, double StandardError, int Total, int Invalid, string? FirstError) Score(EvalCase target, RunPlan plan, RunResult result)
     {
         if (target.Kind == EvalCaseKind.Subset)
         {
@@ -92,17 +92,9 @@ public sealed class EvaluationCases
 
         var row = result.Summary.Rows.SingleOrDefault(r => r.Dataset == target.Abbr && r.Metric == "naive_average")
             ?? throw new InvalidOperationException($"{target.Name}: the group has no score; a member subset is missing.");
-        var group = result.Tasks.Where(t => MembersOf(result, target.Abbr).Contains(t.Task.Abbr)).ToList();
+        var members = plan.Groups.Single(g => g.Name == target.Abbr).Members.ToHashSet(StringComparer.Ordinal);
+        var group = result.Tasks.Where(t => members.Contains(t.Task.Abbr)).ToList();
         return (row.Scores[0]!.Value, row.StandardErrors[0]!.Value, group.Sum(t => t.Score.Score.Total),
             group.Sum(t => t.Score.Score.Unparsed + t.Score.Score.Errored), group.SelectMany(t => t.Samples).FirstOrDefault(x => x.Error is not null)?.Error);
-    }
-
-    private static HashSet<string> MembersOf(RunResult result, string group)
-    {
-        var config = result.Tasks.Select(t => t.Task).First(t => group == t.Abbr[..^(t.Subset.Name.Length + 1)] || group.StartsWith(t.Abbr[..^(t.Subset.Name.Length + 1)] + "-", StringComparison.Ordinal));
-        var card = config.Card;
-        var prefix = config.Abbr[..^(config.Subset.Name.Length + 1)];
-        var definition = card.Groups.Single(g => prefix + g.Suffix == group);
-        return card.Subsets.Where(definition.Contains).Select(s => $"{prefix}-{s.Name}").ToHashSet(StringComparer.Ordinal);
     }
 }

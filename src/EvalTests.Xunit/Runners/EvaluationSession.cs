@@ -9,9 +9,10 @@ namespace EvalTests.Xunit.Runners;
 
 /// <summary>One model's evaluation in this test run: its identity and the run result, or why it failed.</summary>
 /// <param name="Descriptor">The model's identity.</param>
+/// <param name="Plan">What was run (tasks and summary groups).</param>
 /// <param name="Result">The run, when it completed.</param>
 /// <param name="Failure">Why it did not.</param>
-internal sealed record ModelEvaluation(ModelDescriptor? Descriptor, RunResult? Result, Exception? Failure);
+internal sealed record ModelEvaluation(ModelDescriptor? Descriptor, RunPlan? Plan, RunResult? Result, Exception? Failure);
 
 /// <summary>
 /// Holds the evaluation of the selected cases for the whole test run. The executor calls <see cref="PrepareAsync"/>
@@ -44,12 +45,13 @@ internal static class EvaluationSession
     private static async Task<ModelEvaluation> EvaluateAsync(EvalPlanFile plan, PlannedModel model, List<EvalCase> cases, CancellationToken cancellationToken)
     {
         ModelDescriptor? descriptor = null;
+        RunPlan? runPlan = null;
         try
         {
-            var configs = plan.Datasets.Select(d => d.Name).Where(n => Catalog.Configs.Any(p => p.Config.IsNamed(n))).ToList();
+            var configs = PlanCases.KnownDatasets(plan);
             var everything = RunPlan.Create(Catalog, configs);
             var needed = Needed(everything, cases);
-            var runPlan = RunPlan.Create(Catalog, configs, needed);
+            runPlan = RunPlan.Create(Catalog, configs, needed);
             var roots = DataRootResolver.Standard(string.IsNullOrEmpty(plan.DataRoot) ? null : plan.DataRoot);
             var folders = runPlan.Tasks.Select(t => t.Card).Distinct().ToDictionary(c => c.Name, roots.ResolveBenchmarkFolder);
 
@@ -70,11 +72,11 @@ internal static class EvaluationSession
                     .ToDictionary(d => Catalog.Resolve(d.Name).Config.Name, d => d.Limit!.Value),
             };
             var result = await new EvaluationRunner(languageModel, settings).RunAsync(runPlan, card => folders[card.Name], cancellationToken);
-            return new ModelEvaluation(descriptor, result, null);
+            return new ModelEvaluation(descriptor, runPlan, result, null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return new ModelEvaluation(descriptor, null, ex);
+            return new ModelEvaluation(descriptor, runPlan, null, ex);
         }
     }
 
