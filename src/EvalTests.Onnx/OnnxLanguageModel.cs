@@ -142,7 +142,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
             return prompt.ToPlainText();
         }
 
-        var turns = forGeneration && prompt.Turns.Count > 0 && prompt.Turns[^1].Role == TurnRole.Bot ? prompt.Turns.Take(prompt.Turns.Count - 1) : prompt.Turns;
+        var turns = forGeneration && prompt.Turns.Count > 0 && prompt.Turns[^1].Role == TurnRole.Bot ? prompt.WithoutLastTurn().Turns : prompt.Turns;
         var messages = turns.Select(t => new Dictionary<string, object?>
         {
             ["role"] = t.Role switch { TurnRole.System => "system", TurnRole.Human => "user", _ => "assistant" },
@@ -190,7 +190,11 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
                 var prompts = items.Select(x => Truncate(EncodeRendered(Render(x.r.Prompt, forGeneration: true)), budget)).ToList();
                 var stops = settings.StopStrings;
                 var sequences = _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(),
-                    stops.Count == 0 ? null : (_, tokens) => stops.Any(s => Decode(tokens).Contains(s, StringComparison.Ordinal)),
+                    stops.Count == 0 ? null : (_, tokens) =>
+                    {
+                        var text = Decode(tokens);
+                        return stops.Any(s => text.Contains(s, StringComparison.Ordinal));
+                    },
                     cancellationToken);
                 for (var k = 0; k < items.Count; k++)
                 {
@@ -257,6 +261,11 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
     /// </summary>
     private double[][] ScoreSharingPrefixes(List<IReadOnlyList<int>> sequences, CancellationToken cancellationToken)
     {
+        if (!SharesPrefixes)
+        {
+            return [.. _decoder.TokenLogProbs(sequences, cancellationToken)];
+        }
+
         var results = new double[sequences.Count][];
         var order = Enumerable.Range(0, sequences.Count).OrderBy(i => sequences[i], TokenOrder.Instance).ToList();
         var prefixes = new List<IReadOnlyList<int>>();
@@ -299,7 +308,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
             start = end;
         }
 
-        if (prefixes.Count > 0 && SharesPrefixes)
+        if (prefixes.Count > 0)
         {
             try
             {

@@ -124,17 +124,17 @@ internal sealed class OnnxDecoder : IDisposable
 
         cancellationToken.ThrowIfCancellationRequested();
         using var result = Forward(ids, batch, length, mask, positions, past: null, keepPresent: false);
-        var logProbs = new List<double[]>(batch);
-        for (var b = 0; b < batch; b++)
-        {
-            var pad = length - sequences[b].Count;
-            var row = new double[Math.Max(0, sequences[b].Count - 1)];
-            for (var t = pad + 1; t < length; t++)
-            {
-                row[t - pad - 1] = LogSoftmaxAt(result.Logits, b, t - 1, length, (int)ids[b * length + t]);
-            }
+        return Enumerable.Range(0, batch).Select(b => RowLogProbs(result.Logits, ids, b, sequences[b].Count, length)).ToList();
+    }
 
-            logProbs.Add(row);
+    /// <summary>log p(token_t | before t) for the real tokens (t ≥ 1) of one left-padded row of a forward pass.</summary>
+    private double[] RowLogProbs(OrtValue logits, long[] ids, int row, int count, int length)
+    {
+        var pad = length - count;
+        var logProbs = new double[Math.Max(0, count - 1)];
+        for (var t = pad + 1; t < length; t++)
+        {
+            logProbs[t - pad - 1] = LogSoftmaxAt(logits, row, t - 1, length, (int)ids[(row * length) + t]);
         }
 
         return logProbs;
@@ -160,13 +160,7 @@ internal sealed class OnnxDecoder : IDisposable
         var lastRows = new float[groups][];
         for (var g = 0; g < groups; g++)
         {
-            var pad = prefixLength - prefixes[g].Count;
-            prefixLogProbs[g] = new double[prefixes[g].Count - 1];
-            for (var t = pad + 1; t < prefixLength; t++)
-            {
-                prefixLogProbs[g][t - pad - 1] = LogSoftmaxAt(head.Logits, g, t - 1, prefixLength, (int)ids[g * prefixLength + t]);
-            }
-
+            prefixLogProbs[g] = RowLogProbs(head.Logits, ids, g, prefixes[g].Count, prefixLength);
             lastRows[g] = new float[vocab];
             ReadRow(head.Logits, ((g * prefixLength) + prefixLength - 1) * vocab, lastRows[g]);
         }
