@@ -22,13 +22,7 @@ internal static class BuildDefaults
             return Path.GetFullPath(model);
         }
 
-        var roots = new (string Source, string? Path)[]
-        {
-            ("--models-root option", modelsRootOption),
-            ($"{ModelsEnvironmentVariable} environment variable", Environment.GetEnvironmentVariable(ModelsEnvironmentVariable)),
-            ("EvalTestsModelsRoot build property", ModelsRoot),
-            ("per-user cache", Path.Combine(UserCache.Root, "models")),
-        };
+        var roots = ModelRoots(modelsRootOption);
         foreach (var (_, root) in roots)
         {
             if (!string.IsNullOrWhiteSpace(root) && Directory.Exists(Path.Combine(root, model)))
@@ -45,12 +39,21 @@ internal static class BuildDefaults
 
     /// <summary>The model folders under every configured models root.</summary>
     public static IEnumerable<string> ModelFolders(string? modelsRootOption) =>
-        new[] { modelsRootOption, Environment.GetEnvironmentVariable(ModelsEnvironmentVariable), ModelsRoot, Path.Combine(UserCache.Root, "models") }
+        ModelRoots(modelsRootOption).Select(r => r.Path)
             .Where(root => !string.IsNullOrWhiteSpace(root) && Directory.Exists(root))
             .Distinct()
             .SelectMany(root => Directory.EnumerateDirectories(root!))
             .Where(folder => Directory.EnumerateFiles(folder, "*.onnx", SearchOption.AllDirectories).Any())
             .Order(StringComparer.Ordinal);
+
+    /// <summary>The models roots in the order they are consulted, each with how the user set it.</summary>
+    private static (string Source, string? Path)[] ModelRoots(string? modelsRootOption) =>
+    [
+        ("--models-root option", modelsRootOption),
+        ($"{ModelsEnvironmentVariable} environment variable", Environment.GetEnvironmentVariable(ModelsEnvironmentVariable)),
+        ("EvalTestsModelsRoot build property", ModelsRoot),
+        ("per-user cache", Path.Combine(UserCache.Root, "models")),
+    ];
 
     private static string? Metadata(string key) =>
         typeof(BuildDefaults).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == key)?.Value is { Length: > 0 } value ? value : null;

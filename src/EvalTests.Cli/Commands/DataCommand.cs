@@ -26,7 +26,6 @@ internal static class DataCommand
             var card = FindCard(parse.GetValue(name)!);
             var root = parse.GetValue(target) ?? UserCache.DatasetsFolder;
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-            var progress = new Progress<DownloadProgress>();
             string folder;
             if (console.Profile.Capabilities.Interactive)
             {
@@ -45,7 +44,7 @@ internal static class DataCommand
             else
             {
                 console.WriteLine($"Downloading {parse.GetValue(url)?.ToString() ?? card.Upstream?.Url} …");
-                folder = await new DatasetDownloader(http).PullAsync(card, root, parse.GetValue(url), progress, cancellationToken);
+                folder = await new DatasetDownloader(http).PullAsync(card, root, parse.GetValue(url), progress: null, cancellationToken);
             }
 
             console.WriteLine($"{card.Title}: {card.Sha256.Count} files verified and installed in {folder}");

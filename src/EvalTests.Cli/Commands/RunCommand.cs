@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using EvalTests.Cli.Rendering;
 using EvalTests.Datasets;
@@ -63,7 +64,7 @@ internal static class RunCommand
                 Limit = parse.GetValue(limit),
             };
             var groupOf = GroupOf(plan);
-            var started = DateTime.UtcNow;
+            var elapsed = Stopwatch.StartNew();
             RunResult result;
             if (ReferenceEquals(output, Console.Out) && AnsiConsole.Profile.Capabilities.Interactive)
             {
@@ -81,7 +82,7 @@ internal static class RunCommand
                 result = await runner.RunAsync(plan, card => folders[card.Name], cancellationToken);
             }
 
-            return Report(output, result, DateTime.UtcNow - started);
+            return Report(output, result, elapsed.Elapsed);
         });
         return command;
     }
