@@ -14,6 +14,7 @@ internal static class EvalTestsCommand
         var root = new RootCommand("EvalTests: evaluate language models the way OpenCompass does (C-Eval, CMMLU, …).")
         {
             RunCommand.Create(output),
+            ServeCommand.Create(output),
             ListCommand.Create(console),
             DataCommand.Create(console),
         };

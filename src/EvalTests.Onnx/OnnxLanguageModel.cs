@@ -36,7 +36,7 @@ public sealed record OnnxModelOptions
 /// A local ONNX causal language model: tokenizes prompts as plain text (OpenCompass's rendering for models without a
 /// meta template), generates greedily with a KV cache, and scores log-likelihoods, in batches with left padding.
 /// </summary>
-public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
+public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, ITokenCounter
 {
     private readonly OnnxDecoder _decoder;
     private readonly Tokenizer _tokenizer;
@@ -142,7 +142,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
             return prompt.ToPlainText();
         }
 
-        var turns = forGeneration && prompt.Turns.Count > 0 && prompt.Turns[^1].Role == TurnRole.Bot ? prompt.WithoutLastTurn().Turns : prompt.Turns;
+        var turns = forGeneration ? prompt.ChatTurns : prompt.Turns;
         var messages = turns.Select(t => new Dictionary<string, object?>
         {
             ["role"] = t.Role switch { TurnRole.System => "system", TurnRole.Human => "user", _ => "assistant" },
@@ -169,7 +169,14 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
     public int CountTokens(Prompt prompt) => EncodeRendered(Render(prompt, forGeneration: prompt.Turns.Count > 0 && prompt.Turns[^1] is { Role: TurnRole.Bot, Text.Length: 0 })).Count;
 
     /// <inheritdoc/>
-    public async ValueTask<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default) =>
+        GenerateEncodedAsync(requests.Select(r => (Render: (Func<string>)(() => Render(r.Prompt, forGeneration: true)), r.Settings)).ToList(), cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<GenerationResult>> CompleteTextsAsync(IReadOnlyList<TextCompletionRequest> requests, CancellationToken cancellationToken = default) =>
+        GenerateEncodedAsync(requests.Select(r => (Render: (Func<string>)(() => r.Text), r.Settings)).ToList(), cancellationToken, raw: true);
+
+    private async ValueTask<IReadOnlyList<GenerationResult>> GenerateEncodedAsync(IReadOnlyList<(Func<string> Render, GenerationSettings Settings)> requests, CancellationToken cancellationToken, bool raw = false)
     {
         if (requests.Count == 0)
         {
@@ -187,7 +194,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
                 var maxNew = Math.Clamp(settings.MaxOutputTokens, 1, Math.Max(1, _contextLength - 1));
                 var budget = _contextLength - maxNew;
                 var items = group.ToList();
-                var prompts = items.Select(x => Truncate(EncodeRendered(Render(x.r.Prompt, forGeneration: true)), budget)).ToList();
+                var prompts = items.Select(x => Truncate(raw ? _tokenizer.EncodeToIds(x.r.Render()) : EncodeRendered(x.r.Render()), budget)).ToList();
                 var stops = settings.StopStrings;
                 var sequences = _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(),
                     stops.Count == 0 ? null : (_, tokens) =>
@@ -208,7 +215,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
                         }
                     }
 
-                    results[items[k].i] = new GenerationResult(text, prompts[k].Count, sequences[k].Tokens.Count);
+                    results[items[k].i] = new GenerationResult(text, prompts[k].Count, sequences[k].Tokens.Count, Finish: sequences[k].HitEos || sequences[k].Tokens.Count < maxNew ? FinishReason.Stop : FinishReason.Length);
                 }
             }
 
@@ -250,6 +257,55 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITokenCounter
         {
             _gate.Release();
         }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<IReadOnlyList<ScoredToken>>> ScoreTextsAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        if (texts.Count == 0)
+        {
+            return [];
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var sequences = texts.Select(t => Truncate(_tokenizer.EncodeToIds(t), _contextLength)).ToList();
+            var logProbs = ScoreSharingPrefixes(sequences, cancellationToken);
+            return sequences.Select((ids, i) => (IReadOnlyList<ScoredToken>)TokenTexts(ids)
+                .Select((token, k) => new ScoredToken(token.Text, token.Offset, k == 0 ? null : logProbs[i][k - 1]))
+                .ToList()).ToList();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Each token's text and offset (in code points) in the decoded text: decoding ever longer prefixes, so the pieces
+    /// concatenate to exactly what <see cref="Decode"/> gives (a byte-fallback token that ends inside a character adds
+    /// nothing until the character is complete).
+    /// </summary>
+    private List<(string Text, int Offset)> TokenTexts(IReadOnlyList<int> ids)
+    {
+        var pieces = new List<(string, int)>(ids.Count);
+        var previous = string.Empty;
+        var previousCodePoints = 0;
+        for (var k = 0; k < ids.Count; k++)
+        {
+            var decoded = _tokenizer.Decode(ids.Take(k + 1));
+            var complete = decoded.EndsWith('\uFFFD') ? decoded.TrimEnd('\uFFFD') : decoded;
+            var piece = complete.StartsWith(previous, StringComparison.Ordinal) ? complete[previous.Length..] : string.Empty;
+            pieces.Add((piece, previousCodePoints));
+            if (piece.Length > 0)
+            {
+                previous = complete;
+                previousCodePoints += piece.EnumerateRunes().Count();
+            }
+        }
+
+        return pieces;
     }
 
     /// <summary>The fewest tokens worth sharing: below this a prefix pass costs more than it saves.</summary>

@@ -3,8 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EvalTests.Cli.Rendering;
 using EvalTests.Datasets;
-using EvalTests.Onnx;
-using EvalTests.Onnx.Loading;
+using EvalTests.Models;
 using EvalTests.Runs;
 using Spectre.Console;
 
@@ -15,41 +14,32 @@ internal static class RunCommand
 {
     public static Command Create(TextWriter output)
     {
-        var model = new Option<string>("--model", "-m") { Description = "Model folder, or a model name under the models root (e.g. stories260K).", Required = true };
+        var models = new ModelOptions();
         var datasets = new Option<string[]>("--datasets", "-d") { Description = "Dataset configs (e.g. ceval_gen ceval_ppl cmmlu_ppl); see `evaltests list`.", Required = true, AllowMultipleArgumentsPerToken = true };
         var subsets = new Option<string[]>("--subsets") { Description = "Only these subsets (e.g. computer_network law).", AllowMultipleArgumentsPerToken = true };
         var dataRoot = new Option<string?>("--data-root") { Description = $"Folder holding ceval/, cmmlu/, … (else ${DataRootResolver.EnvironmentVariable}, the build default, then the per-user cache)." };
-        var modelsRoot = new Option<string?>("--models-root") { Description = $"Folder holding model folders (else ${BuildDefaults.ModelsEnvironmentVariable}, the build default, then the per-user cache)." };
         var workDir = new Option<string>("--work-dir", "-w") { Description = "Output folder; each run writes <work-dir>/<timestamp>/.", DefaultValueFactory = _ => Path.Combine("outputs", "default") };
         var batchSize = new Option<int>("--batch-size") { Description = "Requests per model call.", DefaultValueFactory = _ => 16 };
         var maxOutLen = new Option<int>("--max-out-len") { Description = "Most tokens generated per answer.", DefaultValueFactory = _ => 100 };
         var maxSeqLen = new Option<int?>("--max-seq-len") { Description = "Prompt token limit for dropping in-context examples (default: the model's context length)." };
         var limit = new Option<int?>("--limit") { Description = "Only the first N questions of each subset (smoke runs)." };
-        var provider = new Option<ExecutionProviderPreference>("--provider") { Description = "ONNX Runtime execution provider: auto, cpu or cuda.", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
-        var tokenizer = new Option<string?>("--tokenizer") { Description = "Take the tokenizer from this folder (for model folders that ship none)." };
-        var abbr = new Option<string?>("--abbr") { Description = "The model's name in reports (default: the folder name)." };
 
         var command = new Command("run", "Evaluate a model on datasets and print the summary table (OpenCompass's run.py).")
         {
-            model, datasets, subsets, dataRoot, modelsRoot, workDir, batchSize, maxOutLen, maxSeqLen, limit, provider, tokenizer, abbr,
+            datasets, subsets, dataRoot, workDir, batchSize, maxOutLen, maxSeqLen, limit,
         };
+        foreach (var option in models.All)
+        {
+            command.Options.Add(option);
+        }
 
         command.SetAction(async (parse, cancellationToken) =>
         {
             var plan = RunPlan.Create(DatasetCatalog.Default, parse.GetValue(datasets)!, parse.GetValue(subsets));
             var roots = BuildDefaults.DataRoots(parse.GetValue(dataRoot));
             var folders = plan.Tasks.Select(t => t.Card).Distinct().ToDictionary(c => c.Name, roots.ResolveBenchmarkFolder);
-            var modelFolder = BuildDefaults.ResolveModel(parse.GetValue(model)!, parse.GetValue(modelsRoot));
-
-            await using var languageModel = OnnxLanguageModel.Load(new OnnxModelOptions
-            {
-                ModelFolder = modelFolder,
-                TokenizerFolder = parse.GetValue(tokenizer),
-                Abbr = parse.GetValue(abbr),
-                Provider = parse.GetValue(provider),
-            });
-            output.WriteLine($"Model {languageModel.Descriptor.Abbr} ({languageModel.Descriptor.Identity}, context {languageModel.Descriptor.MaxSequenceLength}) from {modelFolder}");
-            output.WriteLine(languageModel.ProviderDescription);
+            var needsLogLikelihood = plan.Tasks.Any(t => t.Config.Mode == EvalMode.Ppl);
+            await using var languageModel = await models.CreateAsync(parse, parse.GetValue(maxSeqLen), needsLogLikelihood, output, cancellationToken);
             foreach (var (name, folder) in folders)
             {
                 output.WriteLine($"Data {name}: {folder}");
@@ -82,7 +72,7 @@ internal static class RunCommand
                 result = await runner.RunAsync(plan, card => folders[card.Name], cancellationToken);
             }
 
-            return Report(output, result, elapsed.Elapsed);
+            return Report(output, result, elapsed.Elapsed, (languageModel as IReportsUsage)?.Usage);
         });
         return command;
     }
@@ -93,7 +83,7 @@ internal static class RunCommand
         return abbr => byAbbr[abbr];
     }
 
-    private static int Report(TextWriter output, RunResult result, TimeSpan elapsed)
+    private static int Report(TextWriter output, RunResult result, TimeSpan elapsed, ModelUsage? usage)
     {
         var scores = result.Tasks.Select(t => t.Score.Score).ToList();
         var total = scores.Sum(s => s.Total);
@@ -104,6 +94,11 @@ internal static class RunCommand
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{total} questions: {scores.Sum(s => s.Correct)} correct, {scores.Sum(s => s.Wrong)} wrong, {unparsed} unparsed, {errored} errored; wall time {elapsed.TotalSeconds:F1} s."));
+        if (usage is not null)
+        {
+            output.WriteLine($"API usage: {usage}");
+        }
+
         output.WriteLine($"Outputs: {Path.GetFullPath(result.Layout.RunFolder)}");
         output.WriteLine($"Summary: {Path.GetFullPath(result.Layout.SummaryFile(result.SummaryTimestamp, "txt"))}");
         if (total > 0 && errored == total)

@@ -105,4 +105,7 @@ public static class UserCache
 
     /// <summary>Where <c>data pull</c> puts benchmark files.</summary>
     public static string DatasetsFolder => Path.Combine(Root, "datasets");
+
+    /// <summary>Where API replies are cached by default (one JSONL file per model identity).</summary>
+    public static string ResponsesFolder => Path.Combine(Root, "responses");
 }

@@ -21,7 +21,11 @@ public enum ModelCapabilities
 /// <param name="Identity">What pins the exact weights or endpoint (e.g. <c>onnx:sha256:…</c>).</param>
 /// <param name="MaxSequenceLength">The context length in tokens, when known.</param>
 /// <param name="Capabilities">What the backend can do.</param>
-public sealed record ModelDescriptor(string Abbr, string Identity, int? MaxSequenceLength, ModelCapabilities Capabilities);
+public sealed record ModelDescriptor(string Abbr, string Identity, int? MaxSequenceLength, ModelCapabilities Capabilities)
+{
+    /// <summary>Why a capability is missing, when the backend knows (shown when a mode is refused).</summary>
+    public string? Limitations { get; init; }
+}
 
 /// <summary>How to generate.</summary>
 /// <param name="MaxOutputTokens">The most tokens to generate (OpenCompass <c>max_out_len</c>).</param>
@@ -41,12 +45,23 @@ public sealed record GenerationSettings(int MaxOutputTokens, IReadOnlyList<strin
 /// <param name="Settings">Length and stop strings.</param>
 public sealed record GenerationRequest(Prompt Prompt, GenerationSettings Settings);
 
+/// <summary>Why generation ended.</summary>
+public enum FinishReason
+{
+    /// <summary>An end-of-sequence token or a stop string.</summary>
+    Stop,
+
+    /// <summary>The token limit.</summary>
+    Length,
+}
+
 /// <summary>A completion, or the error that prevented it.</summary>
 /// <param name="Text">The generated text (empty on error).</param>
 /// <param name="PromptTokens">Tokens fed to the model.</param>
 /// <param name="OutputTokens">Tokens generated.</param>
 /// <param name="Error">Why no text came back, when it did not.</param>
-public sealed record GenerationResult(string Text, int PromptTokens, int OutputTokens, string? Error = null);
+/// <param name="Finish">Why generation ended.</param>
+public sealed record GenerationResult(string Text, int PromptTokens, int OutputTokens, string? Error = null, FinishReason Finish = FinishReason.Stop);
 
 /// <summary>A prompt whose last turn is the continuation being scored.</summary>
 /// <param name="Prompt">The full prompt.</param>
@@ -79,6 +94,12 @@ public interface ILanguageModel : IAsyncDisposable
 
     /// <summary>Completes each prompt greedily.</summary>
     ValueTask<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Counts a prompt's tokens, so in-context examples can be dropped to fit the context (null when the backend cannot
+    /// count); by default the model itself when it is an <see cref="ITokenCounter"/>.
+    /// </summary>
+    ITokenCounter? TokenCounter => this as ITokenCounter;
 
     /// <summary>Scores each prompt's tokens.</summary>
     ValueTask<IReadOnlyList<LogLikelihoodResult>> LogLikelihoodAsync(IReadOnlyList<LogLikelihoodRequest> requests, CancellationToken cancellationToken = default);

@@ -47,6 +47,15 @@ public sealed record Prompt(IReadOnlyList<PromptTurn> Turns)
         return text.ToString();
     }
 
+    /// <summary>
+    /// The turns a chat model is sent: all but a last BOT turn, the answer slot the model fills (OpenCompass does not send
+    /// a BOT prefix on the generating turn either).
+    /// </summary>
+    public IReadOnlyList<PromptTurn> ChatTurns => Turns.Count > 0 && Turns[^1].Role == TurnRole.Bot ? Turns.Take(Turns.Count - 1).ToList() : Turns;
+
+    /// <summary>A prompt for chat messages received from a client: the messages, then the empty answer slot.</summary>
+    public static Prompt FromChat(IEnumerable<PromptTurn> messages) => new([.. messages, new PromptTurn(TurnRole.Bot, string.Empty)]);
+
     /// <summary>The prompt without its last turn (the context of a scored continuation).</summary>
     public Prompt WithoutLastTurn() => new(Turns.Take(Turns.Count - 1).ToList());
 

@@ -80,7 +80,7 @@ public sealed class EvaluationRunner
         var ordered = plan.Tasks.Select(t => results[t]).ToList();
         var summary = Summary.Build(modelAbbr, plan.Tasks.Select(t => t.Abbr).ToList(), ordered.Select(r => r.Score).ToList(), plan.Groups);
         var summaryTimestamp = _clock.GetLocalNow().ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
-        await WriteSummaryAsync(layout, summaryTimestamp, summary, cancellationToken).ConfigureAwait(false);
+        await WriteSummaryAsync(layout, summaryTimestamp, summary, (_model as IReportsUsage)?.Usage, cancellationToken).ConfigureAwait(false);
         return new RunResult(layout, summaryTimestamp, summary, ordered);
     }
 
@@ -93,7 +93,7 @@ public sealed class EvaluationRunner
             if (!descriptor.Capabilities.HasFlag(needed))
             {
                 var configs = string.Join(", ", plan.Tasks.Where(t => t.Config.Mode == mode).Select(t => t.Config.Name).Distinct());
-                throw new NotSupportedException($"Model '{descriptor.Abbr}' cannot serve {mode.ToString().ToLowerInvariant()} mode ({configs}): it does not offer {needed}.");
+                throw new NotSupportedException($"Model '{descriptor.Abbr}' cannot serve {mode.ToString().ToLowerInvariant()} mode ({configs}): it does not offer {needed}{(descriptor.Limitations is { } why ? $" ({why})" : string.Empty)}.");
             }
         }
     }
@@ -113,7 +113,7 @@ public sealed class EvaluationRunner
 
         var shots = task.Config.FewShotIds.Count > 0 ? MultipleChoiceLoader.Load(card, folder, card.Splits.FewShot, task.Subset.Name) : [];
         var prompter = new MultipleChoicePrompter(task.Config, task.Subset, shots);
-        var counter = _model as ITokenCounter;
+        var counter = _model.TokenCounter;
         var maxSeqLen = _settings.MaxSeqLen ?? _model.Descriptor.MaxSequenceLength;
         return new PreparedTask(task, samples, prompter, counter, maxSeqLen, new GenerationSettings(_settings.MaxOutLen, []));
     }
@@ -294,7 +294,7 @@ public sealed class EvaluationRunner
         await OutputJson.WriteAsync(layout.ConfigFile(Environment.ProcessId), config, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WriteSummaryAsync(RunOutputLayout layout, string timestamp, Summary summary, CancellationToken cancellationToken)
+    private static async Task WriteSummaryAsync(RunOutputLayout layout, string timestamp, Summary summary, ModelUsage? usage, CancellationToken cancellationToken)
     {
         var txt = layout.SummaryFile(timestamp, "txt");
         Directory.CreateDirectory(Path.GetDirectoryName(txt)!);
@@ -310,7 +310,21 @@ public sealed class EvaluationRunner
             ["scores"] = new JsonObject(summary.Models.Select((m, i) => KeyValuePair.Create(m, (JsonNode?)(row.Scores[i] is { } v ? JsonValue.Create(v) : null)))),
             ["stderr"] = new JsonObject(summary.Models.Select((m, i) => KeyValuePair.Create(m, (JsonNode?)(row.StandardErrors[i] is { } v ? JsonValue.Create(v) : null)))),
         }).ToArray());
-        await OutputJson.WriteAsync(layout.SummaryFile(timestamp, "json"), new JsonObject { ["rows"] = rows }, cancellationToken).ConfigureAwait(false);
+        var json = new JsonObject { ["rows"] = rows };
+        if (usage is not null)
+        {
+            json["usage"] = new JsonObject
+            {
+                ["requests"] = usage.Requests,
+                ["retries"] = usage.Retries,
+                ["failures"] = usage.Failures,
+                ["cache_hits"] = usage.CacheHits,
+                ["prompt_tokens"] = usage.PromptTokens,
+                ["completion_tokens"] = usage.CompletionTokens,
+            };
+        }
+
+        await OutputJson.WriteAsync(layout.SummaryFile(timestamp, "json"), json, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task WriteLogAsync(string path, string text, CancellationToken cancellationToken)

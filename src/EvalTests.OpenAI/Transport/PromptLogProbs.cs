@@ -1,0 +1,62 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Text.Json.Nodes;
+using EvalTests.OpenAI.Resilience;
+
+namespace EvalTests.OpenAI.Transport;
+
+/// <summary>The echoed prompt tokens of a legacy completion: text, offset (code points) and log-probability.</summary>
+internal sealed record EchoedPrompt(IReadOnlyList<string> Tokens, IReadOnlyList<int> Offsets, IReadOnlyList<double?> LogProbs, int? PromptTokens);
+
+/// <summary>
+/// <c>POST /v1/completions</c> with <c>echo</c> and <c>logprobs</c>, the way vLLM and LMDeploy serve prompt
+/// log-probabilities. The SDK keeps its legacy completions client internal, so the request goes through the client's
+/// own pipeline (same auth, transport and timeout).
+/// </summary>
+internal static class PromptLogProbs
+{
+    public static async Task<EchoedPrompt> RequestAsync(ClientPipeline pipeline, Uri baseUrl, string model, string prompt, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject
+        {
+            ["model"] = model,
+            ["prompt"] = prompt,
+            // One token, because some servers refuse max_tokens 0; the prompt tokens are told apart by usage.prompt_tokens.
+            ["max_tokens"] = 1,
+            ["temperature"] = 0,
+            ["echo"] = true,
+            ["logprobs"] = 0,
+        };
+        using var message = pipeline.CreateMessage();
+        message.Request.Method = "POST";
+        message.Request.Uri = new Uri(baseUrl.ToString().TrimEnd('/') + "/completions");
+        message.Request.Headers.Set("Content-Type", "application/json");
+        message.Request.Content = BinaryContent.Create(BinaryData.FromString(body.ToJsonString()));
+        message.Apply(new RequestOptions { CancellationToken = cancellationToken });
+        await pipeline.SendAsync(message).ConfigureAwait(false);
+        var response = message.Response!;
+        if (response.IsError)
+        {
+            throw new ClientResultException(response);
+        }
+
+        return Parse(response.Content.ToString());
+    }
+
+    public static EchoedPrompt Parse(string json)
+    {
+        var root = JsonNode.Parse(json) ?? throw new MalformedReplyException("an empty completion reply");
+        var logprobs = root["choices"]?[0]?["logprobs"] as JsonObject
+            ?? throw new MalformedReplyException("the completion reply has no choices[0].logprobs: the server does not serve prompt log-probabilities");
+        var tokens = (logprobs["tokens"] as JsonArray)?.Select(t => t?.GetValue<string>() ?? string.Empty).ToList();
+        var values = (logprobs["token_logprobs"] as JsonArray)?.Select(v => v is null ? (double?)null : v.GetValue<double>()).ToList();
+        var offsets = (logprobs["text_offset"] as JsonArray)?.Select(o => o?.GetValue<int>() ?? 0).ToList();
+        if (tokens is null || values is null || tokens.Count != values.Count || tokens.Count == 0)
+        {
+            throw new MalformedReplyException("the completion reply's logprobs lack tokens or token_logprobs of equal length");
+        }
+
+        var promptTokens = root["usage"]?["prompt_tokens"]?.GetValue<int>();
+        return new EchoedPrompt(tokens, offsets ?? [], values, promptTokens);
+    }
+}

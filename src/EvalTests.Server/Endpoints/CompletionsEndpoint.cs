@@ -1,0 +1,124 @@
+using System.Text.Json.Nodes;
+using EvalTests.Models;
+using EvalTests.Server.Batching;
+using EvalTests.Server.Protocol;
+using Microsoft.AspNetCore.Http;
+
+namespace EvalTests.Server.Endpoints;
+
+/// <summary>
+/// <c>POST /v1/completions</c> (OpenAI's legacy endpoint, as vLLM serves it): raw text in, text out; with <c>echo</c> the
+/// prompt comes back too, and with <c>logprobs</c> every returned token carries its log-probability, so a client can
+/// score a prompt (ppl mode).
+/// </summary>
+internal static class CompletionsEndpoint
+{
+    public static async Task<IResult> HandleAsync(HttpContext http, ServedModel served, RequestBatcher batcher)
+    {
+        var body = await RequestJson.ReadAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
+        served.EnsureModel(RequestJson.OptionalString(body, "model"));
+        if (!batcher.ServesText)
+        {
+            throw ApiError.BadRequest($"The model '{served.Id}' serves chat only; /v1/completions needs a backend that works on raw text.");
+        }
+
+        if (body["prompt"] is JsonArray array && array.Any(p => p is not JsonValue v || !v.TryGetValue<string>(out _)))
+        {
+            throw ApiError.BadRequest("'prompt' must be a string or an array of strings (token-id prompts are not served).", "prompt");
+        }
+
+        var prompts = RequestJson.StringOrArray(body, "prompt");
+        if (prompts.Count == 0)
+        {
+            throw ApiError.BadRequest("'prompt' is required.", "prompt");
+        }
+
+        if (RequestJson.OptionalBool(body, "stream"))
+        {
+            throw ApiError.BadRequest("stream is not served on /v1/completions; use /v1/chat/completions.", "stream");
+        }
+
+        // OpenAI's default for this endpoint is 16 tokens.
+        var maxTokens = RequestJson.OptionalInt(body, "max_tokens", 0, int.MaxValue) ?? 16;
+        var echo = RequestJson.OptionalBool(body, "echo");
+        var logprobs = RequestJson.OptionalInt(body, "logprobs", 0, 5);
+        if (logprobs is > 0)
+        {
+            throw ApiError.BadRequest("Only logprobs=0 is served (each token's own log-probability, without top alternatives).", "logprobs");
+        }
+
+        if (maxTokens == 0 && !echo)
+        {
+            throw ApiError.BadRequest("max_tokens 0 only makes sense with echo.", "max_tokens");
+        }
+
+        var stops = RequestJson.StringOrArray(body, "stop");
+        var settings = new GenerationSettings(Math.Max(1, maxTokens), stops);
+
+        // Every prompt of the request joins the batch at once; the batcher packs them with other clients' requests.
+        var generations = maxTokens == 0
+            ? prompts.Select(_ => Task.FromResult<GenerationResult?>(null)).ToArray()
+            : prompts.Select(async p => (GenerationResult?)await batcher.CompleteAsync(new TextCompletionRequest(p, settings)).ConfigureAwait(false)).ToArray();
+        var echoes = logprobs is not null && echo ? prompts.Select(batcher.ScoreAsync).ToArray() : null;
+        await Task.WhenAll(generations).ConfigureAwait(false);
+        if (echoes is not null)
+        {
+            await Task.WhenAll(echoes).ConfigureAwait(false);
+        }
+
+        var continuations = logprobs is not null && maxTokens > 0
+            ? await Task.WhenAll(prompts.Select((p, i) => batcher.ScoreAsync(p + generations[i].Result!.Text))).ConfigureAwait(false)
+            : null;
+
+        var choices = new JsonArray();
+        long promptTokens = 0, completionTokens = 0;
+        for (var i = 0; i < prompts.Count; i++)
+        {
+            var generated = generations[i].Result;
+            if (generated?.Error is { } error)
+            {
+                throw new ApiError(StatusCodes.Status500InternalServerError, error, "server_error");
+            }
+
+            var echoed = echoes?[i].Result;
+            promptTokens += echoed?.Count ?? generated?.PromptTokens ?? 0;
+            completionTokens += generated?.OutputTokens ?? 0;
+            var choice = new JsonObject
+            {
+                ["index"] = i,
+                ["text"] = (echo ? prompts[i] : string.Empty) + (generated?.Text ?? string.Empty),
+                ["logprobs"] = null,
+                ["finish_reason"] = generated is null ? "length" : generated.Finish == FinishReason.Length ? "length" : "stop",
+            };
+            if (logprobs is not null)
+            {
+                var promptLength = prompts[i].EnumerateRunes().Count();
+                var tokens = (echoed ?? []).Concat(continuations?[i].Where(t => t.Offset >= promptLength && t.Text.Length > 0) ?? []).ToList();
+                choice["logprobs"] = new JsonObject
+                {
+                    ["tokens"] = new JsonArray(tokens.Select(t => (JsonNode)JsonValue.Create(t.Text)).ToArray()),
+                    ["token_logprobs"] = new JsonArray(tokens.Select(t => t.LogProb is { } v ? (JsonNode)JsonValue.Create(v) : null).ToArray()),
+                    ["text_offset"] = new JsonArray(tokens.Select(t => (JsonNode)JsonValue.Create(echo ? t.Offset : t.Offset - promptLength)).ToArray()),
+                    ["top_logprobs"] = null,
+                };
+            }
+
+            choices.Add(choice);
+        }
+
+        return Results.Json(new JsonObject
+        {
+            ["id"] = "cmpl-" + Guid.NewGuid().ToString("N"),
+            ["object"] = "text_completion",
+            ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            ["model"] = served.Id,
+            ["choices"] = choices,
+            ["usage"] = new JsonObject
+            {
+                ["prompt_tokens"] = promptTokens,
+                ["completion_tokens"] = completionTokens,
+                ["total_tokens"] = promptTokens + completionTokens,
+            },
+        });
+    }
+}
