@@ -1,0 +1,39 @@
+// A client we did not write: the official openai npm package against an EvalTests server.
+// Usage: node client.mjs <baseURL> <apiKey>; prints one JSON object with what came back.
+import OpenAI from 'openai';
+
+const [baseURL, apiKey] = process.argv.slice(2);
+const client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
+const out = {};
+
+const models = await client.models.list();
+out.models = models.data.map((m) => m.id);
+const model = out.models[0];
+const messages = [{ role: 'user', content: 'Once upon a time' }];
+
+const chat = await client.chat.completions.create({ model, messages, max_completion_tokens: 20 });
+out.chat = { text: chat.choices[0].message.content, finish: chat.choices[0].finish_reason, usage: chat.usage };
+
+const stream = await client.chat.completions.create({ model, messages, max_tokens: 20, stream: true, stream_options: { include_usage: true } });
+let text = '';
+let chunks = 0;
+let usage = null;
+for await (const chunk of stream) {
+  chunks++;
+  text += chunk.choices[0]?.delta?.content ?? '';
+  usage = chunk.usage ?? usage;
+}
+out.streamed = { text, chunks, usage };
+
+const completion = await client.completions.create({ model, prompt: 'Once upon a time', max_tokens: 1, echo: true, logprobs: 0 });
+const logprobs = completion.choices[0].logprobs;
+out.completion = { text: completion.choices[0].text, tokens: logprobs.tokens, token_logprobs: logprobs.token_logprobs, text_offset: logprobs.text_offset, usage: completion.usage };
+
+try {
+  await client.chat.completions.create({ model: 'no-such-model', messages });
+  out.error = null;
+} catch (e) {
+  out.error = { status: e.status, message: e.message };
+}
+
+console.log(JSON.stringify(out));

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using EvalTests.Models;
+using EvalTests.Prompts;
+
+namespace EvalTests.Server.Tests;
+
+/// <summary>The official <c>openai</c> npm package, a client we did not write, talks to the server.</summary>
+public sealed class NodeClientTests(ServedModelFixture served) : IClassFixture<ServedModelFixture>
+{
+    [Fact]
+    public async Task The_openai_npm_package_gets_a_chat_completion_a_stream_and_prompt_logprobs()
+    {
+        var client = Path.Combine(AppContext.BaseDirectory, "NodeClient");
+        if (!Directory.Exists(Path.Combine(client, "node_modules", "openai")))
+        {
+            var install = await RunAsync("npm", "ci --no-audit --no-fund", client);
+            Assert.True(install.ExitCode == 0, $"npm ci failed in {client} (the test installs the openai package from package-lock.json):\n{install.Output}");
+        }
+
+        var run = await RunAsync("node", $"client.mjs {served.Server.BaseUrl} {ServedModelFixture.ApiKey}", client);
+        Assert.True(run.ExitCode == 0, run.Output);
+        var reply = JsonNode.Parse(run.Output.Trim().Split('\n')[^1])!;
+
+        var prompt = Prompt.FromChat([new PromptTurn(TurnRole.Human, "Once upon a time")]);
+        var direct = (await served.Model.GenerateAsync([new GenerationRequest(prompt, new GenerationSettings(20, []))], TestContext.Current.CancellationToken))[0];
+        Assert.Equal("stories260K", (string?)reply["models"]![0]);
+        Assert.Equal(direct.Text, (string?)reply["chat"]!["text"]);
+        Assert.Equal(direct.Text, (string?)reply["streamed"]!["text"]);
+        Assert.True((int)reply["streamed"]!["chunks"]! > 3);
+        Assert.Equal(20, (int)reply["streamed"]!["usage"]!["completion_tokens"]!);
+
+        var scored = (await served.Model.ScoreTextsAsync(["Once upon a time"], TestContext.Current.CancellationToken))[0];
+        var logprobs = reply["completion"]!["token_logprobs"]!.AsArray().Select(v => (double?)v).ToList();
+        Assert.Equal(scored.Select(t => t.LogProb), logprobs.Take(scored.Count));
+        Assert.Equal(scored.Count + 1, logprobs.Count);
+        Assert.StartsWith("Once upon a time", (string?)reply["completion"]!["text"], StringComparison.Ordinal);
+
+        Assert.Equal(404, (int)reply["error"]!["status"]!);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string program, string arguments, string folder)
+    {
+        var start = new ProcessStartInfo(program, arguments) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, await output + await error);
+    }
+}
