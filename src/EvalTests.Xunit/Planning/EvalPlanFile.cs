@@ -6,9 +6,40 @@ namespace EvalTests.Xunit.Planning;
 /// <summary>A model the test project evaluates (an <c>&lt;EvalModel&gt;</c> item).</summary>
 /// <param name="Name">The item's name: the model column and the test names.</param>
 /// <param name="Path">The model folder.</param>
-/// <param name="Backend">The backend (<c>onnx</c>).</param>
+/// <param name="Backend">The backend: <c>onnx</c> (a local folder) or <c>openai</c> (an OpenAI-compatible API).</param>
 /// <param name="Tokenizer">A folder to take the tokenizer from, when the model ships none.</param>
-public sealed record PlannedModel(string Name, string Path, string Backend, string? Tokenizer);
+public sealed record PlannedModel(string Name, string Path, string Backend, string? Tokenizer)
+{
+    /// <summary>The API base (openai backend).</summary>
+    public string? BaseUrl { get; init; }
+
+    /// <summary>The environment variable holding the API key (openai backend); empty for none.</summary>
+    public string? ApiKeyEnv { get; init; }
+
+    /// <summary>The model name to request; empty takes the first of <c>/v1/models</c>.</summary>
+    public string? ModelName { get; init; }
+
+    /// <summary>Requests per second.</summary>
+    public string? Qps { get; init; }
+
+    /// <summary>Requests in flight at once.</summary>
+    public string? MaxConcurrency { get; init; }
+
+    /// <summary>Retries of a failed request.</summary>
+    public string? Retries { get; init; }
+
+    /// <summary>The temperature to send; empty sends none.</summary>
+    public string? Temperature { get; init; }
+
+    /// <summary>A system message before every chat prompt.</summary>
+    public string? SystemPrompt { get; init; }
+
+    /// <summary>The response cache folder; empty uses the per-user cache.</summary>
+    public string? CacheDir { get; init; }
+
+    /// <summary>Who serves the model, for its identity.</summary>
+    public string? ApiProvider { get; init; }
+}
 
 /// <summary>A dataset config the test project evaluates (an <c>&lt;EvalDataset&gt;</c> item).</summary>
 /// <param name="Name">The config name or alias (e.g. <c>ceval_gen</c>).</param>

@@ -1,6 +1,7 @@
 using EvalTests.Datasets;
 using EvalTests.Models;
 using EvalTests.Onnx;
+using EvalTests.OpenAI;
 using EvalTests.Runs;
 using EvalTests.Xunit.ObjectModel;
 using EvalTests.Xunit.Planning;
@@ -55,12 +56,7 @@ internal static class EvaluationSession
             var roots = DataRootResolver.Standard(string.IsNullOrEmpty(plan.DataRoot) ? null : plan.DataRoot);
             var folders = runPlan.Tasks.Select(t => t.Card).Distinct().ToDictionary(c => c.Name, roots.ResolveBenchmarkFolder);
 
-            await using var languageModel = OnnxLanguageModel.Load(new OnnxModelOptions
-            {
-                ModelFolder = model.Path,
-                TokenizerFolder = string.IsNullOrEmpty(model.Tokenizer) ? null : model.Tokenizer,
-                Abbr = model.Name,
-            });
+            await using var languageModel = await OpenAsync(model, needsLogLikelihood: runPlan.Tasks.Any(t => t.Config.Mode == EvalMode.Ppl), cancellationToken);
             ModelLoads++;
             descriptor = languageModel.Descriptor;
             var settings = new RunSettings
@@ -81,6 +77,45 @@ internal static class EvaluationSession
     }
 
     private static DatasetCatalog Catalog => DatasetCatalog.Default;
+
+    /// <summary>Loads the item's ONNX folder, or connects to its API with the item's settings.</summary>
+    private static async Task<ILanguageModel> OpenAsync(PlannedModel model, bool needsLogLikelihood, CancellationToken cancellationToken)
+    {
+        if (model.Backend != "openai")
+        {
+            return OnnxLanguageModel.Load(new OnnxModelOptions
+            {
+                ModelFolder = model.Path,
+                TokenizerFolder = NullIfEmpty(model.Tokenizer),
+                Abbr = model.Name,
+            });
+        }
+
+        var defaults = new OpenAIModelOptions { BaseUrl = new Uri("http://127.0.0.1/") };
+        return await OpenAILanguageModel.ConnectAsync(new OpenAIModelOptions
+        {
+            BaseUrl = Uri.TryCreate(model.BaseUrl, UriKind.Absolute, out var baseUrl) ? baseUrl
+                : throw new ArgumentException($"<EvalModel Include=\"{model.Name}\"> BaseUrl '{model.BaseUrl}' is not an absolute URL (e.g. http://127.0.0.1:8000/v1)."),
+            ApiKeyVariable = NullIfEmpty(model.ApiKeyEnv),
+            Model = NullIfEmpty(model.ModelName),
+            Abbr = model.Name,
+            Provider = NullIfEmpty(model.ApiProvider) ?? defaults.Provider,
+            QueriesPerSecond = Number(model, "Qps", model.Qps) ?? defaults.QueriesPerSecond,
+            MaxConcurrency = (int?)Number(model, "MaxConcurrency", model.MaxConcurrency) ?? defaults.MaxConcurrency,
+            MaxRetries = (int?)Number(model, "Retries", model.Retries) ?? defaults.MaxRetries,
+            Temperature = Number(model, "Temperature", model.Temperature),
+            SystemPrompt = NullIfEmpty(model.SystemPrompt),
+            CacheFolder = NullIfEmpty(model.CacheDir) ?? UserCache.ResponsesFolder,
+            PromptLogProbs = needsLogLikelihood ? null : false,
+        }, cancellationToken);
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static double? Number(PlannedModel model, string metadata, string? value) =>
+        string.IsNullOrEmpty(value) ? null
+        : double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number) ? number
+        : throw new ArgumentException($"<EvalModel Include=\"{model.Name}\"> {metadata}='{value}' is not a number.");
 
     /// <summary>The task abbreviations the cases need: a subset itself, every member of a group, every task of a snapshot's config.</summary>
     private static List<string> Needed(RunPlan everything, List<EvalCase> cases)
