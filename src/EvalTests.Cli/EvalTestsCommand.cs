@@ -9,7 +9,7 @@ namespace EvalTests.Cli;
 /// <summary>The <c>evaltests</c> root command; errors the user can fix are printed as one message, not a stack trace.</summary>
 internal static class EvalTestsCommand
 {
-    public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, IAnsiConsole console)
+    public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, IAnsiConsole console, CancellationToken cancellationToken = default)
     {
         var root = new RootCommand("EvalTests: evaluate language models the way OpenCompass does (C-Eval, CMMLU, …).")
         {
@@ -22,7 +22,7 @@ internal static class EvalTestsCommand
         var parse = root.Parse(args);
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
         }
         catch (Exception ex) when (ex is DataNotFoundException or DatasetFormatException or ModelLoadException or NotSupportedException
                                        or ArgumentException or DirectoryNotFoundException or FileNotFoundException or InvalidDataException or HttpRequestException or IOException)
