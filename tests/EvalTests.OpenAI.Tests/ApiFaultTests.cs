@@ -11,7 +11,7 @@ namespace EvalTests.OpenAI.Tests;
 /// <summary>An evaluation against an API that rate-limits, fails, stalls and drops connections still finishes, loses nothing and leaks no key.</summary>
 public sealed class ApiFaultTests : IDisposable
 {
-    private const double Qps = 20;
+    private const double Qps = 8;
     private readonly TempDirectory _work = new();
     private readonly string _keyVariable = "EVALTESTS_TEST_KEY_" + Guid.NewGuid().ToString("N")[..8];
     private readonly string _key = "sk-test-" + Guid.NewGuid().ToString("N");
@@ -238,22 +238,23 @@ public sealed class ApiFaultTests : IDisposable
         new(new Prompt([new PromptTurn(TurnRole.Human, text), new PromptTurn(TurnRole.Bot, string.Empty)]), new GenerationSettings(8, []));
 
     /// <summary>
-    /// Requests start 1/QPS apart; at arrival a request that had to open a new connection (after a dropped one) can land
-    /// late and shorten one gap, so the rate is checked over every window of five requests, and over the whole run.
+    /// Requests start 1/QPS apart. Arrival adds latency that varies under load (the first request also opens the
+    /// connection and warms the SDK), so the rate is checked over every window of five requests with 150 ms of slack —
+    /// without the limit they would arrive within a few milliseconds — and over the run after the first request.
     /// </summary>
     private static void AssertRateHeld(IReadOnlyList<ReceivedRequest> requests, double qps)
     {
         Assert.True(requests.Count > 10);
         const int Window = 5;
-        var minimum = TimeSpan.FromSeconds((Window - 1) / qps) - TimeSpan.FromMilliseconds(40);
+        var minimum = TimeSpan.FromSeconds((Window - 1) / qps) - TimeSpan.FromMilliseconds(150);
         for (var i = 0; i + Window - 1 < requests.Count; i++)
         {
             var span = Stopwatch.GetElapsedTime(requests[i].Timestamp, requests[i + Window - 1].Timestamp);
             Assert.True(span >= minimum, $"requests {i + 1}..{i + Window} arrived within {span.TotalMilliseconds:F1} ms at {qps} QPS");
         }
 
-        var measured = (requests.Count - 1) / Stopwatch.GetElapsedTime(requests[0].Timestamp, requests[^1].Timestamp).TotalSeconds;
-        Assert.True(measured <= qps * 1.02, $"measured {measured:F2} QPS against {qps}");
+        var measured = (requests.Count - 2) / Stopwatch.GetElapsedTime(requests[1].Timestamp, requests[^1].Timestamp).TotalSeconds;
+        Assert.True(measured <= qps * 1.05, $"measured {measured:F2} QPS against {qps}");
         TestContext.Current.SendDiagnosticMessage($"measured {measured:F2} QPS against {qps} configured over {requests.Count} requests");
     }
 
