@@ -3,10 +3,10 @@ using System.ClientModel.Primitives;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using EvalTests.Models;
-using EvalTests.OpenAI.Caching;
 using EvalTests.OpenAI.Resilience;
 using EvalTests.OpenAI.Transport;
 using EvalTests.Prompts;
+using EvalTests.Runs;
 using OpenAI;
 using OpenAI.Chat;
 
@@ -26,11 +26,11 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
     private readonly string _model;
     private readonly RetryingSender _sender;
     private readonly UsageCounters _usage;
-    private readonly ResponseCache _cache;
+    private readonly JsonLineStore _cache;
     private readonly string? _logProbsRefusal;
     private readonly string _settingsKey;
 
-    private OpenAILanguageModel(OpenAIModelOptions options, OpenAIClient client, string model, RetryingSender sender, UsageCounters usage, ResponseCache cache, string? logProbsRefusal, ITokenCounter? tokenCounter, int? maxModelLength)
+    private OpenAILanguageModel(OpenAIModelOptions options, OpenAIClient client, string model, RetryingSender sender, UsageCounters usage, JsonLineStore cache, string? logProbsRefusal, ITokenCounter? tokenCounter, int? maxModelLength)
     {
         TokenCounter = tokenCounter;
         _options = options;
@@ -58,7 +58,7 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
     /// <summary>The model name sent with each request.</summary>
     public string ModelName => _model;
 
-    /// <summary>The response cache file, or null when caching is off.</summary>
+    /// <summary>The response cache file (successful replies only, keyed by <see cref="RequestKey"/>), or null when caching is off.</summary>
     public string? CachePath => _cache.Path;
 
     /// <inheritdoc/>
@@ -94,7 +94,7 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
         var usage = new UsageCounters();
         var sender = new RetryingSender(options, new RequestSpacer(options.QueriesPerSecond, clock), usage, clock, key);
         var model = options.Model ?? await FirstListedModelAsync(client, sender, options.BaseUrl, cancellationToken).ConfigureAwait(false);
-        var cache = ResponseCache.Open(options.CacheFolder, Identity(options.Provider, model));
+        var cache = JsonLineStore.Open(options.CacheFolder, Identity(options.Provider, model));
         try
         {
             var refusal = options.PromptLogProbs switch
@@ -142,7 +142,7 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
     private async Task<GenerationResult> GenerateOneAsync(GenerationRequest request, CancellationToken cancellationToken)
     {
         var key = RequestKey.For(Descriptor.Identity, request, _settingsKey);
-        if (_cache.TryGet(key, out var cached) && GenerationFromJson(cached) is { } hit)
+        if (_cache.TryGet(key, out var cached) && ResultJson.Generation(cached) is { } hit)
         {
             _usage.CacheHit();
             return hit;
@@ -178,7 +178,7 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
             var outputTokens = completion.Usage?.OutputTokenCount ?? 0;
             _usage.Tokens(promptTokens, outputTokens);
             var result = new GenerationResult(text, promptTokens, outputTokens, Finish: completion.FinishReason == ChatFinishReason.Length ? FinishReason.Length : FinishReason.Stop);
-            _cache.Add(key, GenerationToJson(result));
+            _cache.Add(key, ResultJson.From(result));
             return result;
         }
         catch (RequestFailedException ex)
@@ -190,7 +190,7 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
     private async Task<LogLikelihoodResult> ScoreOneAsync(LogLikelihoodRequest request, CancellationToken cancellationToken)
     {
         var key = RequestKey.For(Descriptor.Identity, request, _settingsKey);
-        if (_cache.TryGet(key, out var cached) && ScoreFromJson(cached) is { } hit)
+        if (_cache.TryGet(key, out var cached) && ResultJson.LogLikelihood(cached) is { } hit)
         {
             _usage.CacheHit();
             return hit;
@@ -204,7 +204,7 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
             var echoed = await _sender.SendAsync("prompt log-probabilities", ct => PromptLogProbs.RequestAsync(_client.Pipeline, _options.BaseUrl, _model, text, ct), cancellationToken).ConfigureAwait(false);
             var result = ToLogLikelihood(echoed, text, context);
             _usage.Tokens(echoed.PromptTokens ?? result.TokenLogProbs.Count + 1, 1);
-            _cache.Add(key, ScoreToJson(result));
+            _cache.Add(key, ResultJson.From(result));
             return result;
         }
         catch (RequestFailedException ex)
@@ -281,7 +281,7 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
         }
     }
 
-    private static async Task<string?> ProbeLogProbsAsync(ClientPipeline pipeline, RetryingSender sender, ResponseCache cache, OpenAIModelOptions options, string model, CancellationToken cancellationToken)
+    private static async Task<string?> ProbeLogProbsAsync(ClientPipeline pipeline, RetryingSender sender, JsonLineStore cache, OpenAIModelOptions options, string model, CancellationToken cancellationToken)
     {
         const string Probe = "The capital of France is Paris.";
         var key = RequestKey.For(Identity(options.Provider, model), new LogLikelihoodRequest(new Prompt([new PromptTurn(TurnRole.Human, Probe)])), "probe");
@@ -319,29 +319,6 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
     }
 
     private static string Identity(string provider, string model) => $"{provider}:{model}";
-
-    private static JsonObject GenerationToJson(GenerationResult result) => new()
-    {
-        ["text"] = result.Text,
-        ["prompt_tokens"] = result.PromptTokens,
-        ["completion_tokens"] = result.OutputTokens,
-        ["finish_reason"] = result.Finish == FinishReason.Length ? "length" : "stop",
-    };
-
-    private static GenerationResult? GenerationFromJson(JsonNode node) => node["text"]?.GetValue<string>() is { } text
-        ? new GenerationResult(text, node["prompt_tokens"]?.GetValue<int>() ?? 0, node["completion_tokens"]?.GetValue<int>() ?? 0,
-            Finish: node["finish_reason"]?.GetValue<string>() == "length" ? FinishReason.Length : FinishReason.Stop)
-        : null;
-
-    private static JsonObject ScoreToJson(LogLikelihoodResult result) => new()
-    {
-        ["logprobs"] = new JsonArray(result.TokenLogProbs.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
-        ["continuation_tokens"] = result.ContinuationTokens,
-    };
-
-    private static LogLikelihoodResult? ScoreFromJson(JsonNode node) => node["logprobs"] is JsonArray values
-        ? new LogLikelihoodResult(values.Select(v => v!.GetValue<double>()).ToList(), node["continuation_tokens"]?.GetValue<int>() ?? 0)
-        : null;
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync()

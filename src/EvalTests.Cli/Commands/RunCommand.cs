@@ -23,10 +23,11 @@ internal static class RunCommand
         var maxOutLen = new Option<int>("--max-out-len") { Description = "Most tokens generated per answer.", DefaultValueFactory = _ => 100 };
         var maxSeqLen = new Option<int?>("--max-seq-len") { Description = "Prompt token limit for dropping in-context examples (default: the model's context length)." };
         var limit = new Option<int?>("--limit") { Description = "Only the first N questions of each subset (smoke runs)." };
+        var reuse = new Option<string?>("--reuse", "-r") { Description = "Continue a run in the work dir: the given timestamp, or the latest; answers already given are not asked again.", Arity = ArgumentArity.ZeroOrOne };
 
         var command = new Command("run", "Evaluate a model on datasets and print the summary table (OpenCompass's run.py).")
         {
-            datasets, subsets, dataRoot, workDir, batchSize, maxOutLen, maxSeqLen, limit,
+            datasets, subsets, dataRoot, workDir, batchSize, maxOutLen, maxSeqLen, limit, reuse,
         };
         foreach (var option in models.All)
         {
@@ -45,8 +46,15 @@ internal static class RunCommand
                 output.WriteLine($"Data {name}: {folder}");
             }
 
+            var timestamp = parse.GetResult(reuse) is null ? null : RunOutputLayout.ResolveReuse(parse.GetValue(workDir)!, parse.GetValue(reuse));
+            if (timestamp is not null)
+            {
+                output.WriteLine($"Reusing run {timestamp}: answers in its checkpoint are not asked again.");
+            }
+
             var settings = new RunSettings
             {
+                Timestamp = timestamp,
                 WorkDir = parse.GetValue(workDir)!,
                 BatchSize = parse.GetValue(batchSize),
                 MaxOutLen = parse.GetValue(maxOutLen),
@@ -94,6 +102,11 @@ internal static class RunCommand
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{total} questions: {scores.Sum(s => s.Correct)} correct, {scores.Sum(s => s.Wrong)} wrong, {unparsed} unparsed, {errored} errored; wall time {elapsed.TotalSeconds:F1} s."));
+        if (result.ReplayedRequests > 0)
+        {
+            output.WriteLine($"Resumed: {result.ReplayedRequests} answers from the run's checkpoint, {result.SentRequests} requests sent.");
+        }
+
         if (usage is not null)
         {
             output.WriteLine($"API usage: {usage}");

@@ -29,7 +29,14 @@ public sealed record TaskResult(EvaluationTask Task, DatasetScore Score, IReadOn
 /// <param name="SummaryTimestamp">The timestamp of the summary files.</param>
 /// <param name="Summary">The summary table.</param>
 /// <param name="Tasks">Every task's result.</param>
-public sealed record RunResult(RunOutputLayout Layout, string SummaryTimestamp, Summary Summary, IReadOnlyList<TaskResult> Tasks);
+public sealed record RunResult(RunOutputLayout Layout, string SummaryTimestamp, Summary Summary, IReadOnlyList<TaskResult> Tasks)
+{
+    /// <summary>Requests answered from the run's checkpoint (a resumed run), without asking the model.</summary>
+    public int ReplayedRequests { get; init; }
+
+    /// <summary>Requests sent to the model in this run.</summary>
+    public int SentRequests { get; init; }
+}
 
 /// <summary>
 /// The run engine shared by the CLI and the test framework: loads every task's questions, renders prompts, sends all
@@ -69,9 +76,25 @@ public sealed class EvaluationRunner
         _progress.RunStarted(prepared.Select(p => new TaskProgressInfo(p.Task.Abbr, p.Samples.Count)).ToList());
 
         var results = new Dictionary<EvaluationTask, TaskResult>();
-        var pending = prepared.Select(p => p.PendingRequests()).SelectMany(r => r).ToList();
-        await DispatchAsync(pending.Where(r => r.Generation is not null).ToList(), results, layout, cancellationToken).ConfigureAwait(false);
-        await DispatchAsync(pending.Where(r => r.Scoring is not null).ToList(), results, layout, cancellationToken).ConfigureAwait(false);
+        using var checkpoint = JsonLineStore.Open(layout.Checkpoint(modelAbbr));
+        var pending = new List<PendingRequest>();
+        var replayed = 0;
+        foreach (var request in prepared.SelectMany(p => p.PendingRequests()))
+        {
+            // An answer already in the run's checkpoint (a resumed run) is not asked again.
+            if (checkpoint.TryGet(request.Key, out var stored) && request.Replay(stored))
+            {
+                replayed++;
+            }
+            else
+            {
+                pending.Add(request);
+            }
+        }
+
+        await ReportProgressAsync(prepared, results, layout, cancellationToken).ConfigureAwait(false);
+        await DispatchAsync(pending.Where(r => r.Generation is not null).ToList(), results, layout, checkpoint, cancellationToken).ConfigureAwait(false);
+        await DispatchAsync(pending.Where(r => r.Scoring is not null).ToList(), results, layout, checkpoint, cancellationToken).ConfigureAwait(false);
         foreach (var task in prepared.Where(p => !results.ContainsKey(p.Task)))
         {
             results[task.Task] = await FinishAsync(task, layout, cancellationToken).ConfigureAwait(false);
@@ -81,7 +104,7 @@ public sealed class EvaluationRunner
         var summary = Summary.Build(modelAbbr, plan.Tasks.Select(t => t.Abbr).ToList(), ordered.Select(r => r.Score).ToList(), plan.Groups);
         var summaryTimestamp = _clock.GetLocalNow().ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
         await WriteSummaryAsync(layout, summaryTimestamp, summary, (_model as IReportsUsage)?.Usage, cancellationToken).ConfigureAwait(false);
-        return new RunResult(layout, summaryTimestamp, summary, ordered);
+        return new RunResult(layout, summaryTimestamp, summary, ordered) { ReplayedRequests = replayed, SentRequests = pending.Count };
     }
 
     private void EnsureCapable(RunPlan plan)
@@ -115,10 +138,10 @@ public sealed class EvaluationRunner
         var prompter = new MultipleChoicePrompter(task.Config, task.Subset, shots);
         var counter = _model.TokenCounter;
         var maxSeqLen = _settings.MaxSeqLen ?? _model.Descriptor.MaxSequenceLength;
-        return new PreparedTask(task, samples, prompter, counter, maxSeqLen, new GenerationSettings(_settings.MaxOutLen, []));
+        return new PreparedTask(task, samples, prompter, counter, maxSeqLen, new GenerationSettings(_settings.MaxOutLen, []), _model.Descriptor.Identity);
     }
 
-    private async Task DispatchAsync(List<PendingRequest> requests, Dictionary<EvaluationTask, TaskResult> results, RunOutputLayout layout, CancellationToken cancellationToken)
+    private async Task DispatchAsync(List<PendingRequest> requests, Dictionary<EvaluationTask, TaskResult> results, RunOutputLayout layout, JsonLineStore checkpoint, CancellationToken cancellationToken)
     {
         foreach (var batch in Batches(requests))
         {
@@ -138,6 +161,10 @@ public sealed class EvaluationRunner
                 for (var i = 0; i < batch.Length; i++)
                 {
                     batch[i].Owner.Complete(batch[i], outputs[i], null);
+                    if (outputs[i].Error is null)
+                    {
+                        checkpoint.Add(batch[i].Key, ResultJson.From(outputs[i]));
+                    }
                 }
             }
             else
@@ -155,21 +182,31 @@ public sealed class EvaluationRunner
                 for (var i = 0; i < batch.Length; i++)
                 {
                     batch[i].Owner.Complete(batch[i], null, outputs[i]);
+                    if (outputs[i].Error is null)
+                    {
+                        checkpoint.Add(batch[i].Key, ResultJson.From(outputs[i]));
+                    }
                 }
             }
 
-            foreach (var owner in batch.Select(r => r.Owner).Distinct())
-            {
-                var done = owner.TakeNewlyCompletedSamples();
-                if (done > 0)
-                {
-                    _progress.SamplesCompleted(owner.Task.Abbr, done);
-                }
+            await ReportProgressAsync(batch.Select(r => r.Owner).Distinct(), results, layout, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
-                if (owner.IsComplete && !results.ContainsKey(owner.Task))
-                {
-                    results[owner.Task] = await FinishAsync(owner, layout, cancellationToken).ConfigureAwait(false);
-                }
+    /// <summary>Reports newly answered questions, and finishes (scores and writes) every task that is now complete.</summary>
+    private async Task ReportProgressAsync(IEnumerable<PreparedTask> owners, Dictionary<EvaluationTask, TaskResult> results, RunOutputLayout layout, CancellationToken cancellationToken)
+    {
+        foreach (var owner in owners)
+        {
+            var done = owner.TakeNewlyCompletedSamples();
+            if (done > 0)
+            {
+                _progress.SamplesCompleted(owner.Task.Abbr, done);
+            }
+
+            if (owner.IsComplete && !results.ContainsKey(owner.Task))
+            {
+                results[owner.Task] = await FinishAsync(owner, layout, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -333,8 +370,27 @@ public sealed class EvaluationRunner
         await File.WriteAllTextAsync(path, text, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>One request of the run and the sample (and label) it belongs to.</summary>
-    internal sealed record PendingRequest(PreparedTask Owner, int Sample, int Label, int Length, GenerationRequest? Generation, LogLikelihoodRequest? Scoring);
+    /// <summary>One request of the run, the sample (and label) it belongs to, and its <see cref="RequestKey"/>.</summary>
+    internal sealed record PendingRequest(PreparedTask Owner, int Sample, int Label, int Length, GenerationRequest? Generation, LogLikelihoodRequest? Scoring, string Key)
+    {
+        /// <summary>Completes the request with a stored answer; false when the stored value is not one.</summary>
+        public bool Replay(System.Text.Json.Nodes.JsonNode stored)
+        {
+            if (Generation is not null && ResultJson.Generation(stored) is { } generated)
+            {
+                Owner.Complete(this, generated, null);
+                return true;
+            }
+
+            if (Scoring is not null && ResultJson.LogLikelihood(stored) is { } scored)
+            {
+                Owner.Complete(this, null, scored);
+                return true;
+            }
+
+            return false;
+        }
+    }
 
     /// <summary>A task with its questions loaded and prompts rendered, collecting model outputs as they come.</summary>
     internal sealed class PreparedTask
@@ -345,12 +401,14 @@ public sealed class EvaluationRunner
         private readonly LogLikelihoodResult?[][] _scores;
         private readonly int[] _remaining;
         private readonly GenerationSettings _generation;
+        private readonly string _modelIdentity;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private int _completed;
         private int _reported;
 
-        public PreparedTask(EvaluationTask task, IReadOnlyList<MultipleChoiceSample> samples, MultipleChoicePrompter prompter, ITokenCounter? counter, int? maxSeqLen, GenerationSettings generation)
+        public PreparedTask(EvaluationTask task, IReadOnlyList<MultipleChoiceSample> samples, MultipleChoicePrompter prompter, ITokenCounter? counter, int? maxSeqLen, GenerationSettings generation, string modelIdentity)
         {
+            _modelIdentity = modelIdentity;
             Task = task;
             Samples = samples;
             Prompter = prompter;
@@ -383,15 +441,16 @@ public sealed class EvaluationRunner
             {
                 if (_genPrompts is not null)
                 {
-                    var prompt = _genPrompts[i].Prompt;
-                    yield return new PendingRequest(this, i, 0, prompt.ToPlainText().Length, new GenerationRequest(prompt, _generation), null);
+                    var request = new GenerationRequest(_genPrompts[i].Prompt, _generation);
+                    yield return new PendingRequest(this, i, 0, request.Prompt.ToPlainText().Length, request, null, RequestKey.For(_modelIdentity, request));
                 }
                 else
                 {
                     var labels = _labelPrompts![i];
                     for (var l = 0; l < labels.Count; l++)
                     {
-                        yield return new PendingRequest(this, i, l, labels[l].Prompt.ToPlainText().Length, null, new LogLikelihoodRequest(labels[l].Prompt));
+                        var request = new LogLikelihoodRequest(labels[l].Prompt);
+                        yield return new PendingRequest(this, i, l, request.Prompt.ToPlainText().Length, null, request, RequestKey.For(_modelIdentity, request));
                     }
                 }
             }

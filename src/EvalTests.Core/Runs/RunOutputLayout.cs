@@ -26,6 +26,30 @@ public sealed record RunOutputLayout(string WorkDir, string Timestamp)
     /// <summary>The scores of one dataset.</summary>
     public string Results(string model, string dataset) => Path.Combine(RunFolder, "results", model, dataset + ".json");
 
+    /// <summary>
+    /// Every answer the model gave in this run, appended as it arrives (ours, not OpenCompass's): what <c>--reuse</c>
+    /// replays so that a killed run continues without asking anything twice.
+    /// </summary>
+    public string Checkpoint(string model) => Path.Combine(RunFolder, "checkpoints", model + ".jsonl");
+
+    /// <summary>
+    /// The run folder <c>--reuse</c> continues: the named one, or with no name the last in sorted order (OpenCompass's
+    /// <c>sorted(os.listdir(work_dir))[-1]</c>).
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">There is no such run, or none at all.</exception>
+    public static string ResolveReuse(string workDir, string? timestamp)
+    {
+        if (!string.IsNullOrEmpty(timestamp) && timestamp != "latest")
+        {
+            return Directory.Exists(Path.Combine(workDir, timestamp))
+                ? timestamp
+                : throw new DirectoryNotFoundException($"Cannot reuse run '{timestamp}': {Path.GetFullPath(Path.Combine(workDir, timestamp))} does not exist.");
+        }
+
+        var runs = Directory.Exists(workDir) ? Directory.GetDirectories(workDir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList() : [];
+        return runs.Count > 0 ? runs[^1]! : throw new DirectoryNotFoundException($"Nothing to reuse: {Path.GetFullPath(workDir)} holds no run folder.");
+    }
+
     /// <summary>A summary file (<paramref name="extension"/> is txt, csv, md or json).</summary>
     public string SummaryFile(string summaryTimestamp, string extension) => Path.Combine(RunFolder, "summary", $"summary_{summaryTimestamp}.{extension}");
 }

@@ -2,9 +2,9 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Text.Json.Nodes;
 using EvalTests.Models;
-using EvalTests.OpenAI.Caching;
 using EvalTests.OpenAI.Resilience;
 using EvalTests.Prompts;
+using EvalTests.Runs;
 
 namespace EvalTests.OpenAI.Transport;
 
@@ -17,10 +17,10 @@ internal sealed class RemoteTokenCounter : ITokenCounter
     private readonly ClientPipeline _pipeline;
     private readonly Uri _url;
     private readonly string _model;
-    private readonly ResponseCache _cache;
+    private readonly JsonLineStore _cache;
     private readonly string _identity;
 
-    private RemoteTokenCounter(ClientPipeline pipeline, Uri url, string model, ResponseCache cache, string identity)
+    private RemoteTokenCounter(ClientPipeline pipeline, Uri url, string model, JsonLineStore cache, string identity)
     {
         _pipeline = pipeline;
         _url = url;
@@ -30,7 +30,7 @@ internal sealed class RemoteTokenCounter : ITokenCounter
     }
 
     /// <summary>The counter and the server's context length, or null when the server does not tokenize.</summary>
-    public static async Task<(RemoteTokenCounter? Counter, int? MaxModelLength)> ProbeAsync(ClientPipeline pipeline, Uri baseUrl, string model, ResponseCache cache, string identity, CancellationToken cancellationToken)
+    public static async Task<(RemoteTokenCounter? Counter, int? MaxModelLength)> ProbeAsync(ClientPipeline pipeline, Uri baseUrl, string model, JsonLineStore cache, string identity, CancellationToken cancellationToken)
     {
         var url = TokenizeUrl(baseUrl);
         var key = RequestKey.For(identity, "tokenize-probe", new Prompt([]));

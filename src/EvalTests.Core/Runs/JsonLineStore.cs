@@ -3,21 +3,20 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace EvalTests.OpenAI.Caching;
+namespace EvalTests.Runs;
 
 /// <summary>
-/// Successful replies on disk, one JSONL file per model identity (<c>&lt;folder&gt;/&lt;provider_model&gt;.jsonl</c>),
-/// keyed by <see cref="Models.RequestKey"/>. Appended and flushed as replies arrive, so a killed run keeps what it paid
-/// for; a torn last line is skipped on load. Failed replies are never written. The file names no URL and holds no key,
-/// so it can be committed and replayed in CI.
+/// Keyed JSON values in an append-only JSON Lines file (<c>{"key": …, "value": …}</c> per line), flushed as they are
+/// added, so a killed process keeps everything it finished; a line torn by the kill is skipped on load. Keys are
+/// <see cref="Models.RequestKey"/>s. It backs both a run's checkpoint (resume) and an API backend's response cache.
 /// </summary>
-internal sealed class ResponseCache : IDisposable
+internal sealed class JsonLineStore : IDisposable
 {
     private readonly ConcurrentDictionary<string, JsonNode> _entries = new(StringComparer.Ordinal);
     private readonly FileStream? _file;
     private readonly Lock _writeLock = new();
 
-    private ResponseCache(string? path)
+    private JsonLineStore(string? path)
     {
         Path = path;
         if (path is null)
@@ -37,7 +36,7 @@ internal sealed class ResponseCache : IDisposable
             }
         }
 
-        _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
         if (_file.Length > 0 && !EndsWithNewline(path))
         {
             // The last line was torn by a kill: start a fresh line so the next entry is whole.
@@ -46,13 +45,17 @@ internal sealed class ResponseCache : IDisposable
         }
     }
 
-    /// <summary>The cache file, or null when caching is off.</summary>
+    /// <summary>The file, or null for a store that keeps nothing.</summary>
     public string? Path { get; }
 
     public int Count => _entries.Count;
 
-    public static ResponseCache Open(string? folder, string modelIdentity) =>
-        new(folder is null ? null : System.IO.Path.Combine(folder, SafeFileName(modelIdentity) + ".jsonl"));
+    /// <summary>Opens (or creates) the store in a file; a null path keeps nothing.</summary>
+    public static JsonLineStore Open(string? path) => new(path);
+
+    /// <summary>Opens the store <c>&lt;folder&gt;/&lt;name&gt;.jsonl</c>, the name made safe for a file system; a null folder keeps nothing.</summary>
+    public static JsonLineStore Open(string? folder, string name) =>
+        new(folder is null ? null : System.IO.Path.Combine(folder, SafeFileName(name) + ".jsonl"));
 
     public bool TryGet(string key, out JsonNode value) => _entries.TryGetValue(key, out value!);
 
