@@ -6,7 +6,7 @@ namespace EvalTests.Xunit.Tests;
 public sealed class OpenAIBackendTests
 {
     [Fact]
-    public async Task An_openai_EvalModel_item_runs_through_dotnet_test_without_writing_its_key_anywhere()
+    public async Task An_openai_EvalModel_item_runs_through_dotnet_test_resumes_with_EVALTESTS_REUSE_and_writes_its_key_nowhere()
     {
         const string Key = "sk-sample-project-secret-4f1c";
         await using var server = await ScriptedOpenAIServer.StartAsync((_, _) => ServerFault.None, answer: _ => "B");
@@ -26,6 +26,14 @@ public sealed class OpenAIBackendTests
         Assert.Matches(@"RESULT ceval-law model=api mode=gen accuracy=\d+\.\d\d stderr=\d+\.\d\d n=2", output);
         Assert.Equal(2, server.Requests.Count(r => r.Path == "/v1/chat/completions"));
         Assert.Single(Directory.GetFiles(Path.Combine(project.Folder, "responses"), "openai_scripted-model.jsonl"));
+        // Continued with EVALTESTS_REUSE (and no response cache), the run's checkpoint answers everything.
+        Directory.Delete(Path.Combine(project.Folder, "responses"), recursive: true);
+        var (again, againOutput) = project.Run(["test", "--no-build", "--filter", "ceval-law", "--output", "Detailed"],
+            new Dictionary<string, string> { ["EVALTESTS_SAMPLE_KEY"] = Key, ["EVALTESTS_REUSE"] = "latest" });
+        Assert.True(again == 0, againOutput);
+        Assert.Equal(2, server.Requests.Count(r => r.Path == "/v1/chat/completions"));
+        Assert.Single(Directory.GetDirectories(Path.Combine(project.Folder, "outputs", "default")));
+
         foreach (var file in Directory.EnumerateFiles(project.Folder, "*", SearchOption.AllDirectories).Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
         {
             Assert.DoesNotContain(Key, File.ReadAllText(file), StringComparison.Ordinal);

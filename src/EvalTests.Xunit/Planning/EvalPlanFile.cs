@@ -77,6 +77,9 @@ public sealed record EvalPlanFile
     /// <summary>The work dir for OpenCompass-style outputs.</summary>
     public string? WorkDir { get; init; }
 
+    /// <summary>A run to continue (a timestamp under the work dir, or <c>latest</c>); <c>EVALTESTS_REUSE</c> wins.</summary>
+    public string? Reuse { get; init; }
+
     /// <summary>Where <c>*.verified.txt</c> score snapshots live (checked in beside the test project).</summary>
     public string? SnapshotDirectory { get; init; }
 

@@ -21,6 +21,9 @@ internal sealed record ModelEvaluation(ModelDescriptor? Descriptor, RunPlan? Pla
 /// </summary>
 internal static class EvaluationSession
 {
+    /// <summary>Continues a run (a timestamp, or <c>latest</c>) instead of starting one; wins over the EvalTestsReuse property.</summary>
+    public const string ReuseVariable = "EVALTESTS_REUSE";
+
     private static readonly Dictionary<string, ModelEvaluation> Evaluations = new(StringComparer.Ordinal);
     private static EvalPlanFile? s_plan;
 
@@ -59,9 +62,12 @@ internal static class EvaluationSession
             await using var languageModel = await OpenAsync(model, needsLogLikelihood: runPlan.Tasks.Any(t => t.Config.Mode == EvalMode.Ppl), cancellationToken);
             ModelLoads++;
             descriptor = languageModel.Descriptor;
+            var workDir = plan.WorkDir ?? Path.Combine("outputs", "default");
+            var reuse = NullIfEmpty(Environment.GetEnvironmentVariable(ReuseVariable)) ?? NullIfEmpty(plan.Reuse);
             var settings = new RunSettings
             {
-                WorkDir = plan.WorkDir ?? Path.Combine("outputs", "default"),
+                WorkDir = workDir,
+                Timestamp = reuse is null ? null : RunOutputLayout.ResolveReuse(workDir, reuse),
                 BatchSize = plan.BatchSize,
                 MaxOutLen = plan.MaxOutLen,
                 LimitPerConfig = plan.Datasets.Where(d => d.Limit is > 0)
