@@ -95,6 +95,32 @@ public sealed class ResumeTests : IDisposable
         Assert.Contains("Cannot reuse run '20200101_000000'", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Eval_mode_needs_a_run_to_score()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("run", "--datasets", "ceval_gen", "--data-root", SharedData.Datasets, "-w", _work.Path, "--mode", "eval");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("--mode eval scores the predictions of an earlier run: name it with --reuse [timestamp].", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Infer_then_eval_from_the_command_line_prints_the_same_summary_as_one_run()
+    {
+        string[] common = ["run", "--model", SharedData.Model("stories260K"), "--datasets", "ceval_gen", "ceval_ppl", "--subsets", "law", "--limit", "4", "--max-out-len", "8", "--data-root", SharedData.Datasets];
+        var (_, whole, _) = await CliRunner.RunAsync([.. common, "-w", _work.Combine("whole")]);
+
+        var (inferExit, infer, inferError) = await CliRunner.RunAsync([.. common, "-w", _work.Combine("staged"), "--mode", "infer"]);
+        var (evalExit, eval, evalError) = await CliRunner.RunAsync([.. common, "-w", _work.Combine("staged"), "--mode", "eval", "--reuse"]);
+
+        Assert.True(inferExit == 0, inferError + infer);
+        Assert.Contains("--mode eval --reuse", infer, StringComparison.Ordinal);
+        Assert.True(evalExit == 0, evalError + eval);
+        Assert.Contains("(no model is loaded)", eval, StringComparison.Ordinal);
+        Assert.DoesNotContain("ONNX Runtime", eval, StringComparison.Ordinal);
+        Assert.Equal(SummaryTable(whole), SummaryTable(eval));
+    }
+
     private static string SummaryTable(string output) =>
         string.Join('\n', output.Split('\n').SkipWhile(l => !l.StartsWith("dataset", StringComparison.Ordinal)).TakeWhile(l => l.Trim().Length > 0));
 }

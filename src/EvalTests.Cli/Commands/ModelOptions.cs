@@ -34,6 +34,9 @@ internal sealed class ModelOptions
     private readonly Option<string?> _cacheDir = new("--cache-dir") { Description = $"Folder of the API response cache (default: the per-user cache, {UserCache.ResponsesFolder})." };
     private readonly Option<bool> _noCache = new("--no-cache") { Description = "Send every API request, and cache nothing." };
 
+    /// <summary>The model's name in reports (also picks the model whose predictions eval mode scores).</summary>
+    public Option<string?> Abbr => _abbr;
+
     public IEnumerable<Option> Local => [_model, _modelsRoot, _provider, _tokenizer, _abbr];
 
     public IEnumerable<Option> All => [.. Local, _baseUrl, _apiKeyEnv, _apiProvider, _qps, _maxConcurrency, _retries, _retrySeconds, _timeoutSeconds, _temperature, _systemPrompt, _cacheDir, _noCache];

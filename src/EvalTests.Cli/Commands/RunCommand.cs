@@ -23,11 +23,13 @@ internal static class RunCommand
         var maxOutLen = new Option<int>("--max-out-len") { Description = "Most tokens generated per answer.", DefaultValueFactory = _ => 100 };
         var maxSeqLen = new Option<int?>("--max-seq-len") { Description = "Prompt token limit for dropping in-context examples (default: the model's context length)." };
         var limit = new Option<int?>("--limit") { Description = "Only the first N questions of each subset (smoke runs)." };
+        var mode = new Option<RunMode>("--mode") { Description = "all (ask and score), infer (only ask: predictions), or eval (only score the predictions of --reuse's run, no model).", DefaultValueFactory = _ => RunMode.All };
+        var postprocessor = new Option<string?>("--postprocessor") { Description = "Extract gen answers with this postprocessor instead of the config's (e.g. re-score with --mode eval): first_capital, first_option, first_option_corrected." };
         var reuse = new Option<string?>("--reuse", "-r") { Description = "Continue a run in the work dir: the given timestamp, or the latest; answers already given are not asked again.", Arity = ArgumentArity.ZeroOrOne };
 
         var command = new Command("run", "Evaluate a model on datasets and print the summary table (OpenCompass's run.py).")
         {
-            datasets, subsets, dataRoot, workDir, batchSize, maxOutLen, maxSeqLen, limit, reuse,
+            datasets, subsets, dataRoot, workDir, batchSize, maxOutLen, maxSeqLen, limit, mode, postprocessor, reuse,
         };
         foreach (var option in models.All)
         {
@@ -39,22 +41,35 @@ internal static class RunCommand
             var plan = RunPlan.Create(DatasetCatalog.Default, parse.GetValue(datasets)!, parse.GetValue(subsets));
             var roots = BuildDefaults.DataRoots(parse.GetValue(dataRoot));
             var folders = plan.Tasks.Select(t => t.Card).Distinct().ToDictionary(c => c.Name, roots.ResolveBenchmarkFolder);
-            var needsLogLikelihood = plan.Tasks.Any(t => t.Config.Mode == EvalMode.Ppl);
-            await using var languageModel = await models.CreateAsync(parse, parse.GetValue(maxSeqLen), needsLogLikelihood, output, cancellationToken);
             foreach (var (name, folder) in folders)
             {
                 output.WriteLine($"Data {name}: {folder}");
             }
 
+            var runMode = parse.GetValue(mode);
+            if (runMode == RunMode.Eval && parse.GetResult(reuse) is null)
+            {
+                throw new ArgumentException("--mode eval scores the predictions of an earlier run: name it with --reuse [timestamp].");
+            }
+
             var timestamp = parse.GetResult(reuse) is null ? null : RunOutputLayout.ResolveReuse(parse.GetValue(workDir)!, parse.GetValue(reuse));
             if (timestamp is not null)
             {
-                output.WriteLine($"Reusing run {timestamp}: answers in its checkpoint are not asked again.");
+                output.WriteLine(runMode == RunMode.Eval
+                    ? $"Scoring the predictions of run {timestamp} (no model is loaded)."
+                    : $"Reusing run {timestamp}: answers in its checkpoint are not asked again.");
             }
+
+            var needsLogLikelihood = plan.Tasks.Any(t => t.Config.Mode == EvalMode.Ppl);
+            await using var languageModel = runMode == RunMode.Eval
+                ? RecordedModel.FromRun(new RunOutputLayout(parse.GetValue(workDir)!, timestamp!), parse.GetValue(models.Abbr))
+                : await models.CreateAsync(parse, parse.GetValue(maxSeqLen), needsLogLikelihood, output, cancellationToken);
 
             var settings = new RunSettings
             {
                 Timestamp = timestamp,
+                Mode = runMode,
+                Postprocessor = parse.GetValue(postprocessor),
                 WorkDir = parse.GetValue(workDir)!,
                 BatchSize = parse.GetValue(batchSize),
                 MaxOutLen = parse.GetValue(maxOutLen),
@@ -80,7 +95,7 @@ internal static class RunCommand
                 result = await runner.RunAsync(plan, card => folders[card.Name], cancellationToken);
             }
 
-            return Report(output, result, elapsed.Elapsed, (languageModel as IReportsUsage)?.Usage);
+            return Report(output, result, elapsed.Elapsed, (languageModel as IReportsUsage)?.Usage, runMode);
         });
         return command;
     }
@@ -91,13 +106,21 @@ internal static class RunCommand
         return abbr => byAbbr[abbr];
     }
 
-    private static int Report(TextWriter output, RunResult result, TimeSpan elapsed, ModelUsage? usage)
+    private static int Report(TextWriter output, RunResult result, TimeSpan elapsed, ModelUsage? usage, RunMode mode)
     {
         var scores = result.Tasks.Select(t => t.Score.Score).ToList();
         var total = scores.Sum(s => s.Total);
         var unparsed = scores.Sum(s => s.Unparsed);
         var errored = scores.Sum(s => s.Errored);
         output.WriteLine();
+        if (mode == RunMode.Infer)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{total} questions answered ({errored} errored); wall time {elapsed.TotalSeconds:F1} s."));
+            output.WriteLine($"Predictions: {Path.GetFullPath(Path.Combine(result.Layout.RunFolder, "predictions"))}");
+            output.WriteLine($"Score them with the same command and --mode eval --reuse {result.Layout.Timestamp}.");
+            return 0;
+        }
+
         output.WriteLine(result.Summary.ToText());
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -66,7 +66,16 @@ public sealed class EvaluationRunner
     /// <param name="cancellationToken">Stops the run; files of finished tasks stay on disk.</param>
     public async Task<RunResult> RunAsync(RunPlan plan, Func<DatasetCard, string> locateBenchmark, CancellationToken cancellationToken = default)
     {
-        EnsureCapable(plan);
+        if (_settings.Mode != RunMode.Eval)
+        {
+            EnsureCapable(plan);
+        }
+
+        if (_settings.Postprocessor is { } postprocessor)
+        {
+            AnswerPostprocessors.Get(postprocessor);
+        }
+
         var timestamp = _settings.Timestamp ?? _clock.GetLocalNow().ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
         var layout = new RunOutputLayout(_settings.WorkDir, timestamp);
         var modelAbbr = _model.Descriptor.Abbr;
@@ -76,6 +85,18 @@ public sealed class EvaluationRunner
         _progress.RunStarted(prepared.Select(p => new TaskProgressInfo(p.Task.Abbr, p.Samples.Count)).ToList());
 
         var results = new Dictionary<EvaluationTask, TaskResult>();
+        if (_settings.Mode == RunMode.Eval)
+        {
+            // Scoring only: the answers are the predictions an earlier infer (or all) run wrote.
+            foreach (var task in prepared)
+            {
+                task.LoadPredictions(layout.Predictions(modelAbbr, task.Task.Abbr));
+            }
+
+            await ReportProgressAsync(prepared, results, layout, cancellationToken).ConfigureAwait(false);
+            return await SummarizeAsync(plan, layout, results, 0, 0, cancellationToken).ConfigureAwait(false);
+        }
+
         using var checkpoint = JsonLineStore.Open(layout.Checkpoint(modelAbbr));
         var pending = new List<PendingRequest>();
         var replayed = 0;
@@ -100,11 +121,20 @@ public sealed class EvaluationRunner
             results[task.Task] = await FinishAsync(task, layout, cancellationToken).ConfigureAwait(false);
         }
 
+        return await SummarizeAsync(plan, layout, results, replayed, pending.Count, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<RunResult> SummarizeAsync(RunPlan plan, RunOutputLayout layout, Dictionary<EvaluationTask, TaskResult> results, int replayed, int sent, CancellationToken cancellationToken)
+    {
         var ordered = plan.Tasks.Select(t => results[t]).ToList();
-        var summary = Summary.Build(modelAbbr, plan.Tasks.Select(t => t.Abbr).ToList(), ordered.Select(r => r.Score).ToList(), plan.Groups);
+        var summary = Summary.Build(_model.Descriptor.Abbr, plan.Tasks.Select(t => t.Abbr).ToList(), ordered.Select(r => r.Score).ToList(), plan.Groups);
         var summaryTimestamp = _clock.GetLocalNow().ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
-        await WriteSummaryAsync(layout, summaryTimestamp, summary, (_model as IReportsUsage)?.Usage, cancellationToken).ConfigureAwait(false);
-        return new RunResult(layout, summaryTimestamp, summary, ordered) { ReplayedRequests = replayed, SentRequests = pending.Count };
+        if (_settings.Mode != RunMode.Infer)
+        {
+            await WriteSummaryAsync(layout, summaryTimestamp, summary, (_model as IReportsUsage)?.Usage, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new RunResult(layout, summaryTimestamp, summary, ordered) { ReplayedRequests = replayed, SentRequests = sent };
     }
 
     private void EnsureCapable(RunPlan plan)
@@ -138,7 +168,10 @@ public sealed class EvaluationRunner
         var prompter = new MultipleChoicePrompter(task.Config, task.Subset, shots);
         var counter = _model.TokenCounter;
         var maxSeqLen = _settings.MaxSeqLen ?? _model.Descriptor.MaxSequenceLength;
-        return new PreparedTask(task, samples, prompter, counter, maxSeqLen, new GenerationSettings(_settings.MaxOutLen, []), _model.Descriptor.Identity);
+        return new PreparedTask(task, samples, prompter, counter, maxSeqLen, new GenerationSettings(_settings.MaxOutLen, []), _model.Descriptor.Identity)
+        {
+            PostprocessorOverride = _settings.Postprocessor,
+        };
     }
 
     private async Task DispatchAsync(List<PendingRequest> requests, Dictionary<EvaluationTask, TaskResult> results, RunOutputLayout layout, JsonLineStore checkpoint, CancellationToken cancellationToken)
@@ -248,12 +281,19 @@ public sealed class EvaluationRunner
         var score = SubsetScore.From(records.Select(r => r.Outcome));
         var datasetScore = new DatasetScore(task.Task.Abbr, task.Task.Version, task.Task.Config.Mode == EvalMode.Gen ? "gen" : "ppl", task.Task.Config.Metric, score);
 
-        await OutputJson.WriteAsync(layout.Predictions(model, task.Task.Abbr), task.PredictionsJson(), cancellationToken).ConfigureAwait(false);
-        await OutputJson.WriteAsync(layout.Results(model, task.Task.Abbr), ResultsJson(datasetScore, records), cancellationToken).ConfigureAwait(false);
-        await WriteLogAsync(layout.InferLog(model, task.Task.Abbr), task.InferLog(), cancellationToken).ConfigureAwait(false);
-        await WriteLogAsync(layout.EvalLog(model, task.Task.Abbr),
-            string.Create(CultureInfo.InvariantCulture, $"{task.Task.Abbr}: {datasetScore.Metric}={score.Accuracy:F2} stderr={score.StandardError:F2} n={score.Total} correct={score.Correct} wrong={score.Wrong} unparsed={score.Unparsed} errored={score.Errored}\n"),
-            cancellationToken).ConfigureAwait(false);
+        if (_settings.Mode != RunMode.Eval)
+        {
+            await OutputJson.WriteAsync(layout.Predictions(model, task.Task.Abbr), task.PredictionsJson(), cancellationToken).ConfigureAwait(false);
+            await WriteLogAsync(layout.InferLog(model, task.Task.Abbr), task.InferLog(), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_settings.Mode != RunMode.Infer)
+        {
+            await OutputJson.WriteAsync(layout.Results(model, task.Task.Abbr), ResultsJson(datasetScore, records), cancellationToken).ConfigureAwait(false);
+            await WriteLogAsync(layout.EvalLog(model, task.Task.Abbr),
+                string.Create(CultureInfo.InvariantCulture, $"{task.Task.Abbr}: {datasetScore.Metric}={score.Accuracy:F2} stderr={score.StandardError:F2} n={score.Total} correct={score.Correct} wrong={score.Wrong} unparsed={score.Unparsed} errored={score.Errored}{(task.PostprocessorName is { } name ? $" postprocessor={name}" : string.Empty)}\n"),
+                cancellationToken).ConfigureAwait(false);
+        }
 
         _progress.TaskCompleted(task.Task.Abbr, score);
         return new TaskResult(task.Task, datasetScore, records);
@@ -429,6 +469,12 @@ public sealed class EvaluationRunner
 
         public EvaluationTask Task { get; }
 
+        /// <summary>A postprocessor replacing the config's (gen tasks), by name.</summary>
+        public string? PostprocessorOverride { get; init; }
+
+        /// <summary>The postprocessor that extracts answers, by name (null for ppl tasks and configs without one).</summary>
+        public string? PostprocessorName => _genPrompts is null ? null : PostprocessorOverride ?? Task.Config.Postprocessor;
+
         public IReadOnlyList<MultipleChoiceSample> Samples { get; }
 
         public MultipleChoicePrompter Prompter { get; }
@@ -480,10 +526,57 @@ public sealed class EvaluationRunner
             return fresh;
         }
 
+        /// <summary>
+        /// Takes the answers from a predictions file an earlier run wrote (eval mode): the generated text, or each
+        /// option's PPL; a recorded error stays an error.
+        /// </summary>
+        /// <exception cref="InvalidDataException">The file is missing, not JSON, or lacks a question.</exception>
+        public void LoadPredictions(string path)
+        {
+            JsonObject root;
+            try
+            {
+                root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object keyed by question index.");
+            }
+            catch (FileNotFoundException)
+            {
+                throw new InvalidDataException($"{path}: no predictions for {Task.Abbr}; run --mode infer (or all) on this run first.");
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                throw new InvalidDataException($"{path}: not valid JSON (line {ex.LineNumber + 1}): {ex.Message}");
+            }
+
+            for (var i = 0; i < Samples.Count; i++)
+            {
+                var entry = root[i.ToString(CultureInfo.InvariantCulture)] as JsonObject
+                    ?? throw new InvalidDataException($"{path}: no prediction for question {i}; run --mode infer (or all) on this run to finish it.");
+                var error = entry["error"]?.GetValue<string>();
+                if (_genPrompts is not null)
+                {
+                    _generations[i] = new GenerationResult(entry["prediction"]?.GetValue<string>() ?? string.Empty, 0, 0, error);
+                }
+                else
+                {
+                    var labels = Task.Config.Labels;
+                    for (var l = 0; l < labels.Count; l++)
+                    {
+                        // The recorded PPL is the mean negative log-likelihood: one value whose mean is itself.
+                        var ppl = entry[$"label: {labels[l]}"]?["PPL"]?.GetValue<double?>();
+                        _scores[i][l] = error is not null || ppl is null
+                            ? new LogLikelihoodResult([], 0, error ?? $"no PPL recorded for label {labels[l]}")
+                            : new LogLikelihoodResult([-ppl.Value], 0);
+                    }
+                }
+
+                _completed++;
+            }
+        }
+
         public IReadOnlyList<SampleRecord> Score()
         {
             var records = new List<SampleRecord>(Samples.Count);
-            var postprocessor = Task.Config.Postprocessor is { } name ? AnswerPostprocessors.Get(name) : null;
+            var postprocessor = PostprocessorName is { } name ? AnswerPostprocessors.Get(name) : null;
             for (var i = 0; i < Samples.Count; i++)
             {
                 var gold = Samples[i].Answer;

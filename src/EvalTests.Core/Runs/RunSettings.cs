@@ -1,5 +1,18 @@
 namespace EvalTests.Runs;
 
+/// <summary>Which stages a run does (OpenCompass's <c>--mode</c>).</summary>
+public enum RunMode
+{
+    /// <summary>Ask the model, then score and summarize.</summary>
+    All,
+
+    /// <summary>Only ask the model: predictions (and the checkpoint), no results or summary.</summary>
+    Infer,
+
+    /// <summary>Only score the predictions an earlier run wrote (no model): results and summary.</summary>
+    Eval,
+}
+
 /// <summary>How a run behaves; defaults follow OpenCompass's defaults for local models.</summary>
 public sealed record RunSettings
 {
@@ -20,6 +33,12 @@ public sealed record RunSettings
 
     /// <summary>Only the first N questions of each subset (for smoke runs); null for all.</summary>
     public int? Limit { get; init; }
+
+    /// <summary>The stages to run.</summary>
+    public RunMode Mode { get; init; } = RunMode.All;
+
+    /// <summary>A postprocessor that replaces the configs' own for gen tasks (re-scoring in eval mode), by name.</summary>
+    public string? Postprocessor { get; init; }
 
     /// <summary>Per-config limits (config name → N) that override <see cref="Limit"/>.</summary>
     public IReadOnlyDictionary<string, int> LimitPerConfig { get; init; } = new Dictionary<string, int>();

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EvalTests.Models;
+
+namespace EvalTests.Runs;
+
+/// <summary>
+/// A model known only by what a run recorded in its <c>configs/</c>: eval mode scores that run's predictions with it,
+/// without loading or calling anything.
+/// </summary>
+public sealed class RecordedModel : ILanguageModel
+{
+    private RecordedModel(ModelDescriptor descriptor) => Descriptor = descriptor;
+
+    /// <inheritdoc/>
+    public ModelDescriptor Descriptor { get; }
+
+    /// <summary>The model of a run folder (the one named <paramref name="abbr"/>, or the first recorded).</summary>
+    /// <exception cref="InvalidDataException">The run recorded no config, or no model of that name.</exception>
+    public static RecordedModel FromRun(RunOutputLayout layout, string? abbr)
+    {
+        var folder = Path.Combine(layout.RunFolder, "configs");
+        var configs = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal).ToList() : [];
+        var models = new List<JsonObject>();
+        foreach (var config in configs)
+        {
+            try
+            {
+                models.AddRange((JsonNode.Parse(File.ReadAllText(config))?["models"] as JsonArray ?? []).OfType<JsonObject>());
+            }
+            catch (JsonException ex)
+            {
+                throw new InvalidDataException($"{config}: not valid JSON (line {ex.LineNumber + 1}): {ex.Message}");
+            }
+        }
+
+        var model = models.LastOrDefault(m => abbr is null || (string?)m["abbr"] == abbr)
+            ?? throw new InvalidDataException(configs.Count == 0
+                ? $"{folder}: the run recorded no config; is {layout.RunFolder} a run folder?"
+                : $"{folder}: no model '{abbr}' was run here; recorded: {string.Join(", ", models.Select(m => (string?)m["abbr"]).Distinct())}.");
+        return new RecordedModel(new ModelDescriptor((string)model["abbr"]!, (string?)model["identity"] ?? "recorded", (int?)model["max_seq_len"], ModelCapabilities.None)
+        {
+            Limitations = "eval mode scores recorded predictions and asks no model",
+        });
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"Model '{Descriptor.Abbr}': {Descriptor.Limitations}.");
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<LogLikelihoodResult>> LogLikelihoodAsync(IReadOnlyList<LogLikelihoodRequest> requests, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"Model '{Descriptor.Abbr}': {Descriptor.Limitations}.");
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}

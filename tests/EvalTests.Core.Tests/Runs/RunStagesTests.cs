@@ -1,0 +1,99 @@
+using EvalTests.Datasets;
+using EvalTests.Runs;
+using EvalTests.Scoring;
+using EvalTests.TestSupport;
+
+namespace EvalTests.Core.Tests.Runs;
+
+/// <summary>A run's stages (OpenCompass's --mode) and its checkpoint: infer, eval, all, and a run continued.</summary>
+public sealed class RunStagesTests : IDisposable
+{
+    private readonly TempDirectory _work = new();
+
+    public void Dispose() => _work.Dispose();
+
+    private static string Locate(DatasetCard card) => Path.Combine(SharedData.Datasets, card.Name);
+
+    private static RunPlan Plan => RunPlan.Create(DatasetCatalog.Default, ["ceval_gen", "ceval_ppl"], ["computer_network"]);
+
+    // "The answer is C": first_capital takes the T, first_option the C.
+    private static ScriptedLanguageModel Model() => new(_ => "The answer is C", prompt => prompt.Turns[^1].Text == "C" ? 1.0 : 2.0, abbr: "scripted");
+
+    private RunSettings Settings(string timestamp, RunMode mode = RunMode.All) => new() { WorkDir = _work.Path, Timestamp = timestamp, Mode = mode };
+
+    [Fact]
+    public async Task Infer_then_eval_scores_exactly_as_all_and_eval_asks_no_model()
+    {
+        var all = await new EvaluationRunner(Model(), Settings("all")).RunAsync(Plan, Locate, TestContext.Current.CancellationToken);
+
+        var infer = await new EvaluationRunner(Model(), Settings("staged", RunMode.Infer)).RunAsync(Plan, Locate, TestContext.Current.CancellationToken);
+        Assert.True(File.Exists(infer.Layout.Predictions("scripted", "ceval_gen-computer_network")));
+        Assert.False(Directory.Exists(Path.Combine(infer.Layout.RunFolder, "results")));
+        Assert.False(Directory.Exists(Path.Combine(infer.Layout.RunFolder, "summary")));
+
+        var recorded = RecordedModel.FromRun(infer.Layout, abbr: null);
+        var eval = await new EvaluationRunner(recorded, Settings("staged", RunMode.Eval)).RunAsync(Plan, Locate, TestContext.Current.CancellationToken);
+
+        Assert.Equal(all.Summary.ToText(), eval.Summary.ToText());
+        Assert.Equal(File.ReadAllText(all.Layout.Results("scripted", "ceval_ppl-computer_network")), File.ReadAllText(eval.Layout.Results("scripted", "ceval_ppl-computer_network")));
+        Assert.Equal("scripted:v1", recorded.Descriptor.Identity);
+    }
+
+    [Fact]
+    public async Task Eval_rescores_recorded_answers_with_another_postprocessor()
+    {
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network"]);
+        var infer = await new EvaluationRunner(Model(), Settings("run", RunMode.Infer)).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+        var recorded = RecordedModel.FromRun(infer.Layout, "scripted");
+
+        var firstCapital = await new EvaluationRunner(recorded, Settings("run", RunMode.Eval)).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+        var firstOption = await new EvaluationRunner(recorded, Settings("run", RunMode.Eval) with { Postprocessor = "first_option" }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        // computer_network has 19 questions, 9 with gold C (counted with Python's csv module).
+        Assert.Equal(new SubsetScore(0, 19, 0, 0), firstCapital.Tasks[0].Score.Score);
+        Assert.Equal(new SubsetScore(9, 10, 0, 0), firstOption.Tasks[0].Score.Score);
+        Assert.Contains("postprocessor=first_option", File.ReadAllText(firstOption.Layout.EvalLog("scripted", "ceval-computer_network")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Eval_without_predictions_names_the_missing_file()
+    {
+        var infer = await new EvaluationRunner(Model(), Settings("run", RunMode.Infer)).RunAsync(RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network"]), Locate, TestContext.Current.CancellationToken);
+        var recorded = RecordedModel.FromRun(infer.Layout, null);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => new EvaluationRunner(recorded, Settings("run", RunMode.Eval)).RunAsync(RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["law"]), Locate, TestContext.Current.CancellationToken));
+
+        Assert.Contains(Path.Combine("predictions", "scripted", "ceval-law.json"), error.Message, StringComparison.Ordinal);
+        Assert.Contains("run --mode infer (or all) on this run first", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_continued_run_replays_every_answer_from_its_checkpoint_without_asking_the_model()
+    {
+        var first = await new EvaluationRunner(Model(), Settings("run")).RunAsync(Plan, Locate, TestContext.Current.CancellationToken);
+        var model = Model();
+
+        var again = await new EvaluationRunner(model, Settings("run")).RunAsync(Plan, Locate, TestContext.Current.CancellationToken);
+
+        Assert.Empty(model.Batches);
+        Assert.Equal(19 + 19 * 4, again.ReplayedRequests);
+        Assert.Equal(0, again.SentRequests);
+        Assert.Equal(first.Summary.ToText(), again.Summary.ToText());
+    }
+
+    [Fact]
+    public async Task Errored_answers_are_not_checkpointed_so_a_continued_run_asks_them_again()
+    {
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network"]);
+        var failing = new ScriptedLanguageModel(_ => "C", abbr: "scripted") { Fails = p => p.ChatTurns[^1].Text.Contains("TCP", StringComparison.Ordinal) };
+        var first = await new EvaluationRunner(failing, Settings("run") with { BatchSize = 1 }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+        var errored = first.Tasks[0].Score.Score.Errored;
+        Assert.True(errored > 0);
+
+        var healthy = new ScriptedLanguageModel(_ => "C", abbr: "scripted");
+        var again = await new EvaluationRunner(healthy, Settings("run") with { BatchSize = 1 }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        Assert.Equal(errored, again.SentRequests);
+        Assert.Equal(0, again.Tasks[0].Score.Score.Errored);
+    }
+}
