@@ -15,6 +15,7 @@ internal static class EvalTestsCommand
         {
             RunCommand.Create(output),
             ServeCommand.Create(output),
+            MergeCommand.Create(output),
             ListCommand.Create(console),
             DataCommand.Create(console),
         };

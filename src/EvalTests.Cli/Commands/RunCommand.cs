@@ -25,11 +25,13 @@ internal static class RunCommand
         var limit = new Option<int?>("--limit") { Description = "Only the first N questions of each subset (smoke runs)." };
         var mode = new Option<RunMode>("--mode") { Description = "all (ask and score), infer (only ask: predictions), or eval (only score the predictions of --reuse's run, no model).", DefaultValueFactory = _ => RunMode.All };
         var postprocessor = new Option<string?>("--postprocessor") { Description = "Extract gen answers with this postprocessor instead of the config's (e.g. re-score with --mode eval): first_capital, first_option, first_option_corrected." };
+        var shard = new Option<string?>("--shard") { Description = "Run only slice i of n (e.g. 2/4): tasks dealt largest first, the same split on every machine; combine with `evaltests merge`." };
+        var workers = new Option<int>("--max-num-workers") { Description = "Split the run over N worker processes (shards of one run folder), then score and summarize it.", DefaultValueFactory = _ => 1 };
         var reuse = new Option<string?>("--reuse", "-r") { Description = "Continue a run in the work dir: the given timestamp, or the latest; answers already given are not asked again.", Arity = ArgumentArity.ZeroOrOne };
 
         var command = new Command("run", "Evaluate a model on datasets and print the summary table (OpenCompass's run.py).")
         {
-            datasets, subsets, dataRoot, workDir, batchSize, maxOutLen, maxSeqLen, limit, mode, postprocessor, reuse,
+            datasets, subsets, dataRoot, workDir, batchSize, maxOutLen, maxSeqLen, limit, mode, postprocessor, shard, workers, reuse,
         };
         foreach (var option in models.All)
         {
@@ -38,6 +40,7 @@ internal static class RunCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var elapsed = Stopwatch.StartNew();
             var plan = RunPlan.Create(DatasetCatalog.Default, parse.GetValue(datasets)!, parse.GetValue(subsets));
             var roots = BuildDefaults.DataRoots(parse.GetValue(dataRoot));
             var folders = plan.Tasks.Select(t => t.Card).Distinct().ToDictionary(c => c.Name, roots.ResolveBenchmarkFolder);
@@ -53,6 +56,27 @@ internal static class RunCommand
             }
 
             var timestamp = parse.GetResult(reuse) is null ? null : RunOutputLayout.ResolveReuse(parse.GetValue(workDir)!, parse.GetValue(reuse));
+            string? shardLabel = null;
+            if (parse.GetValue(shard) is { } slice)
+            {
+                var (index, count) = ParseShard(slice);
+                plan = plan.Shard(index, count, task => QuestionCount(task, folders[task.Card.Name], parse.GetValue(limit)));
+                shardLabel = $"{index}of{count}";
+                output.WriteLine($"Shard {index}/{count}: {plan.Tasks.Count} dataset(s): {string.Join(", ", plan.Tasks.Select(t => t.Abbr))}");
+            }
+
+            if (parse.GetValue(workers) > 1 && runMode != RunMode.Eval)
+            {
+                // Each worker is this command on one shard (infer only) in one run folder; then this process scores it all.
+                timestamp ??= DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+                var exit = await RunWorkersAsync(parse, parse.GetValue(workers), new RunOutputLayout(parse.GetValue(workDir)!, timestamp), output, cancellationToken);
+                if (exit != 0)
+                {
+                    return exit;
+                }
+
+                runMode = RunMode.Eval;
+            }
             if (timestamp is not null)
             {
                 output.WriteLine(runMode == RunMode.Eval
@@ -75,9 +99,9 @@ internal static class RunCommand
                 MaxOutLen = parse.GetValue(maxOutLen),
                 MaxSeqLen = parse.GetValue(maxSeqLen),
                 Limit = parse.GetValue(limit),
+                Shard = shardLabel,
             };
             var groupOf = GroupOf(plan);
-            var elapsed = Stopwatch.StartNew();
             RunResult result;
             if (ReferenceEquals(output, Console.Out) && AnsiConsole.Profile.Capabilities.Interactive)
             {
@@ -100,13 +124,101 @@ internal static class RunCommand
         return command;
     }
 
+    private static (int Index, int Count) ParseShard(string text)
+    {
+        var parts = text.Split('/');
+        return parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var index) && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var count) && count >= 1 && index >= 1 && index <= count
+            ? (index, count)
+            : throw new ArgumentException($"--shard '{text}' is not i/n with 1 <= i <= n (e.g. 2/4).");
+    }
+
+    private static int QuestionCount(EvaluationTask task, string folder, int? limit)
+    {
+        var count = MultipleChoiceLoader.Load(task.Card, folder, task.Card.Splits.Eval, task.Subset.Name).Count;
+        return limit is { } n ? Math.Min(n, count) : count;
+    }
+
+    /// <summary>
+    /// Starts one <c>evaltests run</c> per shard (infer mode, the same run folder, its output in
+    /// <c>logs/workers/</c>) and waits for all; a failed worker is reported with the end of its log.
+    /// </summary>
+    private static async Task<int> RunWorkersAsync(ParseResult parse, int count, RunOutputLayout layout, TextWriter output, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.Combine(layout.RunFolder, "logs", "workers"));
+        var arguments = WithoutOptions(parse.Tokens.Select(t => t.Value).ToList(), "--max-num-workers", "--mode", "--shard", "--reuse", "-r");
+        output.WriteLine($"Starting {count} workers on run {layout.Timestamp}.");
+        var elapsed = Stopwatch.StartNew();
+        var workers = Enumerable.Range(1, count).Select(async index =>
+        {
+            var log = Path.Combine(layout.RunFolder, "logs", "workers", $"{index}of{count}.out");
+            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add(typeof(RunCommand).Assembly.Location);
+            foreach (var argument in arguments.Concat(["--shard", $"{index}/{count}", "--mode", "infer", "--reuse", layout.Timestamp]))
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start a worker process");
+            await using var file = File.CreateText(log);
+            var copyOut = process.StandardOutput.BaseStream.CopyToAsync(file.BaseStream, cancellationToken);
+            var copyError = process.StandardError.ReadToEndAsync(cancellationToken);
+            try
+            {
+                await process.WaitForExitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+
+            await copyOut;
+            var error = await copyError;
+            await file.WriteAsync(error);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  worker {index}/{count} {(process.ExitCode == 0 ? "done" : $"failed (exit {process.ExitCode})")} after {elapsed.Elapsed.TotalSeconds:F1} s; log {log}"));
+            return (process.ExitCode, error);
+        }).ToList();
+        var results = await Task.WhenAll(workers);
+        var failed = results.Where(r => r.ExitCode != 0).ToList();
+        if (failed.Count > 0)
+        {
+            output.WriteLine($"{failed.Count} worker(s) failed; finished datasets are kept, continue with --reuse {layout.Timestamp}. First error: {failed[0].error.Trim()}");
+            return 1;
+        }
+
+        return 0;
+    }
+
+    /// <summary>The command line without the named options (and their values).</summary>
+    private static List<string> WithoutOptions(List<string> tokens, params string[] names)
+    {
+        var kept = new List<string>();
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (names.Contains(tokens[i]))
+            {
+                // --reuse takes an optional value; the others take one.
+                if (i + 1 < tokens.Count && !tokens[i + 1].StartsWith('-'))
+                {
+                    i++;
+                }
+
+                continue;
+            }
+
+            kept.Add(tokens[i]);
+        }
+
+        return kept;
+    }
+
     private static Func<string, string> GroupOf(RunPlan plan)
     {
         var byAbbr = plan.Tasks.ToDictionary(t => t.Abbr, t => t.Config.Aliases.Count > 0 ? t.Config.Aliases[0] : t.Config.Name, StringComparer.Ordinal);
         return abbr => byAbbr[abbr];
     }
 
-    private static int Report(TextWriter output, RunResult result, TimeSpan elapsed, ModelUsage? usage, RunMode mode)
+    internal static int Report(TextWriter output, RunResult result, TimeSpan elapsed, ModelUsage? usage, RunMode mode)
     {
         var scores = result.Tasks.Select(t => t.Score.Score).ToList();
         var total = scores.Sum(s => s.Total);

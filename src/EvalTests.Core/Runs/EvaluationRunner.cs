@@ -97,13 +97,14 @@ public sealed class EvaluationRunner
             return await SummarizeAsync(plan, layout, results, 0, 0, cancellationToken).ConfigureAwait(false);
         }
 
-        using var checkpoint = JsonLineStore.Open(layout.Checkpoint(modelAbbr));
+        var answered = JsonLineStore.ReadEntries(layout.CheckpointFiles(modelAbbr));
+        using var checkpoint = JsonLineStore.Open(layout.Checkpoint(modelAbbr, _settings.Shard));
         var pending = new List<PendingRequest>();
         var replayed = 0;
         foreach (var request in prepared.SelectMany(p => p.PendingRequests()))
         {
-            // An answer already in the run's checkpoint (a resumed run) is not asked again.
-            if (checkpoint.TryGet(request.Key, out var stored) && request.Replay(stored))
+            // An answer already in the run's checkpoints (a resumed run, whichever process wrote it) is not asked again.
+            if (answered.TryGetValue(request.Key, out var stored) && request.Replay(stored))
             {
                 replayed++;
             }

@@ -59,6 +59,26 @@ internal sealed class JsonLineStore : IDisposable
 
     public bool TryGet(string key, out JsonNode value) => _entries.TryGetValue(key, out value!);
 
+    /// <summary>The entries of stores other processes may still be writing, read once and never written.</summary>
+    public static Dictionary<string, JsonNode> ReadEntries(IEnumerable<string> paths)
+    {
+        var entries = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            while (reader.ReadLine() is { } line)
+            {
+                if (TryParse(line) is { } entry)
+                {
+                    entries.TryAdd(entry.Key, entry.Value);
+                }
+            }
+        }
+
+        return entries;
+    }
+
     public void Add(string key, JsonNode value)
     {
         if (_file is null || !_entries.TryAdd(key, value))

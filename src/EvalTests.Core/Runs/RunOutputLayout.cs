@@ -30,7 +30,18 @@ public sealed record RunOutputLayout(string WorkDir, string Timestamp)
     /// Every answer the model gave in this run, appended as it arrives (ours, not OpenCompass's): what <c>--reuse</c>
     /// replays so that a killed run continues without asking anything twice.
     /// </summary>
-    public string Checkpoint(string model) => Path.Combine(RunFolder, "checkpoints", model + ".jsonl");
+    /// <param name="model">The model abbr.</param>
+    /// <param name="shard">The shard (<c>1of2</c>) when the run is one of several processes, each with its own file.</param>
+    public string Checkpoint(string model, string? shard = null) => Path.Combine(RunFolder, "checkpoints", shard is null ? model + ".jsonl" : $"{model}.shard{shard}.jsonl");
+
+    /// <summary>Every checkpoint file of a model in this run, whichever process (shard) wrote it.</summary>
+    public IEnumerable<string> CheckpointFiles(string model)
+    {
+        var folder = Path.Combine(RunFolder, "checkpoints");
+        return Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder, "*.jsonl").Where(f => Path.GetFileName(f) == model + ".jsonl" || Path.GetFileName(f).StartsWith(model + ".shard", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+            : [];
+    }
 
     /// <summary>
     /// The run folder <c>--reuse</c> continues: the named one, or with no name the last in sorted order (OpenCompass's

@@ -73,6 +73,35 @@ public sealed class RunPlan
     }
 
     /// <summary>
+    /// Shard <paramref name="index"/> (1-based) of <paramref name="count"/>: tasks are dealt largest first to the least
+    /// loaded shard (ties to the lower shard, equal sizes in report order), so every machine given the same plan and
+    /// data computes the same split, the shards are disjoint, together they are the plan, and their sizes are even.
+    /// Groups are kept: a shard's summary shows its own rows, and merging the shards gives the whole summary.
+    /// </summary>
+    /// <param name="index">This shard, 1 to <paramref name="count"/>.</param>
+    /// <param name="count">The number of shards.</param>
+    /// <param name="size">A task's size (its number of questions).</param>
+    public RunPlan Shard(int index, int count, Func<EvaluationTask, int> size)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        if (index < 1 || index > count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"shard {index}/{count}: the index must be from 1 to {count}.");
+        }
+
+        var load = new long[count];
+        var owner = new Dictionary<EvaluationTask, int>();
+        foreach (var task in Tasks.Select((t, order) => (Task: t, Order: order, Size: size(t))).OrderByDescending(t => t.Size).ThenBy(t => t.Order))
+        {
+            var least = Array.IndexOf(load, load.Min());
+            owner[task.Task] = least;
+            load[least] += task.Size;
+        }
+
+        return new RunPlan(Tasks.Where(t => owner[t] == index - 1).ToList(), Groups);
+    }
+
+    /// <summary>
     /// The first six hex digits of SHA-256 over the card's identity, the config's prompt and scoring settings, the subset,
     /// and the hashes of its data files: editing a prompt or the data changes the version.
     /// </summary>

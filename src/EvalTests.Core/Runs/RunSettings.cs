@@ -34,6 +34,9 @@ public sealed record RunSettings
     /// <summary>Only the first N questions of each subset (for smoke runs); null for all.</summary>
     public int? Limit { get; init; }
 
+    /// <summary>This process's shard (<c>1of2</c>) when several processes share the run folder; names its checkpoint file.</summary>
+    public string? Shard { get; init; }
+
     /// <summary>The stages to run.</summary>
     public RunMode Mode { get; init; } = RunMode.All;
 
