@@ -79,6 +79,7 @@ public sealed class EvaluationRunner
         var timestamp = _settings.Timestamp ?? _clock.GetLocalNow().ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
         var layout = new RunOutputLayout(_settings.WorkDir, timestamp);
         var modelAbbr = _model.Descriptor.Abbr;
+        EnsureWritable(layout.RunFolder);
         await WriteConfigAsync(plan, layout, cancellationToken).ConfigureAwait(false);
 
         var prepared = plan.Tasks.Select(task => Prepare(task, locateBenchmark)).ToList();
@@ -136,6 +137,22 @@ public sealed class EvaluationRunner
         }
 
         return new RunResult(layout, summaryTimestamp, summary, ordered) { ReplayedRequests = replayed, SentRequests = sent };
+    }
+
+    /// <summary>Fails before any model call when the run folder cannot be created or written, naming it.</summary>
+    private static void EnsureWritable(string runFolder)
+    {
+        try
+        {
+            Directory.CreateDirectory(runFolder);
+            var probe = Path.Combine(runFolder, $".write-probe-{Environment.ProcessId}");
+            File.WriteAllText(probe, string.Empty);
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"Cannot write the run folder {Path.GetFullPath(runFolder)}: {ex.Message} Expected a writable work dir (--work-dir, or EvalTestsWorkDir in a test project).", ex);
+        }
     }
 
     private void EnsureCapable(RunPlan plan)

@@ -96,4 +96,46 @@ public sealed class RunStagesTests : IDisposable
         Assert.Equal(errored, again.SentRequests);
         Assert.Equal(0, again.Tasks[0].Score.Score.Errored);
     }
+
+    [Fact]
+    public async Task An_unwritable_work_dir_is_named_before_the_model_is_asked_anything()
+    {
+        var file = _work.Write("not-a-folder", "x");
+        var model = Model();
+
+        var error = await Assert.ThrowsAsync<IOException>(() => new EvaluationRunner(model, new RunSettings { WorkDir = Path.Combine(file, "outputs") }).RunAsync(Plan, Locate, TestContext.Current.CancellationToken));
+
+        Assert.StartsWith($"Cannot write the run folder {Path.Combine(file, "outputs")}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Expected a writable work dir (--work-dir", error.Message, StringComparison.Ordinal);
+        Assert.Empty(model.Batches);
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_keeps_every_finished_dataset_and_its_checkpoint_and_resumes_from_them()
+    {
+        using var cancel = new CancellationTokenSource();
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network", "law"]);
+        var asked = 0;
+        var cancelling = new ScriptedLanguageModel(_ =>
+        {
+            // Ctrl-C arrives while the 15th batch of two is being answered.
+            if (Interlocked.Increment(ref asked) == 30)
+            {
+                cancel.Cancel();
+            }
+
+            return "C";
+        }, abbr: "scripted");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new EvaluationRunner(cancelling, Settings("run") with { BatchSize = 2 }).RunAsync(plan, Locate, cancel.Token));
+
+        var layout = new RunOutputLayout(_work.Path, "run");
+        Assert.Contains(plan.Tasks, t => File.Exists(layout.Predictions("scripted", t.Abbr)));
+        var checkpointed = File.ReadAllLines(layout.Checkpoint("scripted")).Length;
+        Assert.Equal(30, checkpointed);
+
+        var resumed = await new EvaluationRunner(new ScriptedLanguageModel(_ => "C", abbr: "scripted"), Settings("run") with { BatchSize = 2 }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+        Assert.Equal(30, resumed.ReplayedRequests);
+        Assert.Equal(19 + 24 - 30, resumed.SentRequests);
+    }
 }
