@@ -25,7 +25,7 @@ internal sealed class JsonLineStore : IDisposable
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        if (File.Exists(path))
+        if (HasContent(path))
         {
             foreach (var line in File.ReadLines(path))
             {
@@ -36,8 +36,9 @@ internal sealed class JsonLineStore : IDisposable
             }
         }
 
-        _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-        if (_file.Length > 0 && !EndsWithNewline(path))
+        // Unbuffered: each entry is one write, so a failed write leaves nothing behind to fail again on dispose.
+        _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        if (HasContent(path) && !EndsWithNewline(path))
         {
             // The last line was torn by a kill: start a fresh line so the next entry is whole.
             _file.WriteByte((byte)'\n');
@@ -63,7 +64,7 @@ internal sealed class JsonLineStore : IDisposable
     public static Dictionary<string, JsonNode> ReadEntries(IEnumerable<string> paths)
     {
         var entries = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
-        foreach (var path in paths)
+        foreach (var path in paths.Where(HasContent))
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             using var reader = new StreamReader(stream);
@@ -90,8 +91,17 @@ internal sealed class JsonLineStore : IDisposable
         var bytes = Encoding.UTF8.GetBytes(line);
         lock (_writeLock)
         {
-            _file.Write(bytes);
-            _file.Flush(flushToDisk: false);
+            try
+            {
+                _file.Write(bytes);
+                _file.Flush(flushToDisk: false);
+            }
+            catch (IOException ex)
+            {
+                // A full disk: what is already in the file stays valid (a torn last line is skipped on load).
+                _entries.TryRemove(key, out _);
+                throw new IOException($"{Path}: cannot append ({ex.Message}). Everything written before stays; free space and continue with --reuse.", ex);
+            }
         }
     }
 
@@ -114,6 +124,14 @@ internal sealed class JsonLineStore : IDisposable
         {
             return null;
         }
+    }
+
+    /// <summary>A file with bytes in it (a device such as /dev/full reports none, and is only written).</summary>
+    private static bool HasContent(string path)
+    {
+        var file = new FileInfo(path);
+        var target = file.LinkTarget is null ? file : file.ResolveLinkTarget(returnFinalTarget: true) as FileInfo;
+        return target is { Exists: true, Length: > 0 };
     }
 
     private static bool EndsWithNewline(string path)

@@ -138,4 +138,23 @@ public sealed class RunStagesTests : IDisposable
         Assert.Equal(30, resumed.ReplayedRequests);
         Assert.Equal(19 + 24 - 30, resumed.SentRequests);
     }
+
+    [Fact]
+    public async Task A_full_disk_stops_the_run_naming_the_file_and_keeps_what_was_written()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Skip("/dev/full, which fails every write with ENOSPC, is Linux's.");
+        }
+
+        var layout = new RunOutputLayout(_work.Path, "run");
+        Directory.CreateDirectory(Path.GetDirectoryName(layout.Checkpoint("scripted"))!);
+        File.CreateSymbolicLink(layout.Checkpoint("scripted"), "/dev/full");
+
+        var error = await Assert.ThrowsAsync<IOException>(() => new EvaluationRunner(Model(), Settings("run")).RunAsync(Plan, Locate, TestContext.Current.CancellationToken));
+
+        Assert.StartsWith($"{layout.Checkpoint("scripted")}: cannot append (", error.Message, StringComparison.Ordinal);
+        Assert.Contains("continue with --reuse", error.Message, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(Path.Combine(layout.RunFolder, "configs")));
+    }
 }
