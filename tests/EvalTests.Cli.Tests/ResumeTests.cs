@@ -96,6 +96,36 @@ public sealed class ResumeTests : IDisposable
     }
 
     [Fact]
+    public async Task Ctrl_C_exits_130_and_keeps_every_finished_dataset()
+    {
+        using var stop = new CancellationTokenSource();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var workDir = _work.Combine("outputs");
+        var running = EvalTestsCommand.InvokeAsync(
+            ["run", "--model", SharedData.Model("stories260K"), "--datasets", "ceval_ppl", "--data-root", SharedData.Datasets, "-w", workDir, "--batch-size", "4"],
+            TextWriter.Synchronized(output), TextWriter.Synchronized(error), new Spectre.Console.Testing.TestConsole(), stop.Token);
+
+        // Ctrl-C once the first datasets are done (progress prints "done <dataset>").
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!output.ToString().Contains("  done ", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        await stop.CancelAsync();
+        var exit = await running;
+
+        Assert.Equal(130, exit);
+        Assert.Contains("Cancelled. Files of finished datasets are kept in the run folder.", error.ToString(), StringComparison.Ordinal);
+        var run = Assert.Single(Directory.GetDirectories(workDir));
+        var finished = Directory.GetFiles(Path.Combine(run, "predictions", "stories260K"));
+        Assert.NotEmpty(finished);
+        Assert.True(finished.Length < 52);
+        Assert.True(File.ReadAllLines(Path.Combine(run, "checkpoints", "stories260K.jsonl")).Length >= finished.Length);
+    }
+
+    [Fact]
     public async Task Eval_mode_needs_a_run_to_score()
     {
         var (exit, _, error) = await CliRunner.RunAsync("run", "--datasets", "ceval_gen", "--data-root", SharedData.Datasets, "-w", _work.Path, "--mode", "eval");
