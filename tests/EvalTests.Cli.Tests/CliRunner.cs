@@ -14,4 +14,8 @@ internal static class CliRunner
         var exit = await EvalTestsCommand.InvokeAsync(args, output, error, console);
         return (exit, output + console.Output, error.ToString());
     }
+
+    /// <summary>The summary table a run printed (from its header line to the first blank line).</summary>
+    public static string SummaryTable(string output) =>
+        string.Join('\n', output.Split('\n').SkipWhile(l => !l.StartsWith("dataset", StringComparison.Ordinal)).TakeWhile(l => l.Trim().Length > 0));
 }

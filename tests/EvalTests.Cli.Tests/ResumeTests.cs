@@ -82,7 +82,7 @@ public sealed class ResumeTests : IDisposable
             Assert.Equal(File.ReadAllText(Path.Combine(cleanRun, "results", "scripted-model", subject + ".json")), File.ReadAllText(Path.Combine(resumedRun, "results", "scripted-model", subject + ".json")));
         }
 
-        Assert.Equal(SummaryTable(cleanOutput), SummaryTable(output));
+        Assert.Equal(CliRunner.SummaryTable(cleanOutput), CliRunner.SummaryTable(output));
         Assert.Equal(2, Directory.GetFiles(Path.Combine(resumedRun, "configs")).Length);
     }
 
@@ -148,9 +148,6 @@ public sealed class ResumeTests : IDisposable
         Assert.True(evalExit == 0, evalError + eval);
         Assert.Contains("(no model is loaded)", eval, StringComparison.Ordinal);
         Assert.DoesNotContain("ONNX Runtime", eval, StringComparison.Ordinal);
-        Assert.Equal(SummaryTable(whole), SummaryTable(eval));
+        Assert.Equal(CliRunner.SummaryTable(whole), CliRunner.SummaryTable(eval));
     }
-
-    private static string SummaryTable(string output) =>
-        string.Join('\n', output.Split('\n').SkipWhile(l => !l.StartsWith("dataset", StringComparison.Ordinal)).TakeWhile(l => l.Trim().Length > 0));
 }

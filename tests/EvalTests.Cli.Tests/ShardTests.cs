@@ -32,7 +32,7 @@ public sealed class ShardTests : IDisposable
         var (exit, merged, error) = await CliRunner.RunAsync(["merge", "--runs", .. runs, .. Common, "-w", _work.Combine("merged")]);
 
         Assert.True(exit == 0, error + merged);
-        Assert.Equal(SummaryTable(single), SummaryTable(merged));
+        Assert.Equal(CliRunner.SummaryTable(single), CliRunner.SummaryTable(merged));
         var singleRun = Assert.Single(Directory.GetDirectories(_work.Combine("single")));
         var mergedRun = Assert.Single(Directory.GetDirectories(_work.Combine("merged")));
         var predictions = Directory.GetFiles(Path.Combine(singleRun, "predictions", "stories260K")).Select(Path.GetFileName).Order().ToList();
@@ -54,7 +54,7 @@ public sealed class ShardTests : IDisposable
         Assert.True(exit == 0, error + output);
         Assert.Contains("worker 1/2 done", output, StringComparison.Ordinal);
         Assert.Contains("worker 2/2 done", output, StringComparison.Ordinal);
-        Assert.Equal(SummaryTable(single), SummaryTable(output));
+        Assert.Equal(CliRunner.SummaryTable(single), CliRunner.SummaryTable(output));
         var run = Assert.Single(Directory.GetDirectories(_work.Combine("workers")));
         Assert.Equal(["stories260K.shard1of2.jsonl", "stories260K.shard2of2.jsonl"], Directory.GetFiles(Path.Combine(run, "checkpoints")).Select(Path.GetFileName).Order());
     }
@@ -83,7 +83,4 @@ public sealed class ShardTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains("shards must hold disjoint datasets", error, StringComparison.Ordinal);
     }
-
-    private static string SummaryTable(string output) =>
-        string.Join('\n', output.Split('\n').SkipWhile(l => !l.StartsWith("dataset", StringComparison.Ordinal)).TakeWhile(l => l.Trim().Length > 0));
 }
