@@ -16,12 +16,13 @@ public static class Ratios
     {
         var model = args.Length > 0 ? args[0] : "stories260K";
         var questions = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
-        Console.WriteLine($"model {model}, C-Eval computer_network, {questions} questions, {Environment.ProcessorCount} cores");
+        var batchSize = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 16;
+        Console.WriteLine($"model {model}, C-Eval computer_network, {questions} questions, ppl batches of {batchSize} requests, {Environment.ProcessorCount} cores");
 
         await using var shared = Workload.Load(model, sharePrefixes: true);
         await using var unshared = Workload.Load(model, sharePrefixes: false);
         var ppl = Workload.PplRequests(shared, questions);
-        var batches = ppl.Chunk(16).Select(b => b.ToList()).ToList();
+        var batches = ppl.Chunk(batchSize).Select(b => b.ToList()).ToList();
 
         // (a) The harness's ppl scoring without reuse against a bare session.Run over the same padded batches.
         var harness = await BestOfAsync(async () =>
