@@ -30,6 +30,9 @@ public sealed record OnnxModelOptions
 
     /// <summary>Whether ppl scoring encodes a prompt shared by several options once (default); off only to measure the gain.</summary>
     public bool SharePrefixes { get; init; } = true;
+
+    /// <summary>Threads ONNX Runtime may use inside an operator; null lets it take every core (one model per machine).</summary>
+    public int? IntraOpThreads { get; init; }
 }
 
 /// <summary>
@@ -75,6 +78,11 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
     {
         var folder = OnnxModelFolder.Open(options.ModelFolder, options.TokenizerFolder);
         var (sessionOptions, provider) = ExecutionProviders.Create(options.Provider);
+        if (options.IntraOpThreads is { } threads)
+        {
+            sessionOptions.IntraOpNumThreads = threads;
+        }
+
         InferenceSession session;
         try
         {

@@ -19,6 +19,7 @@ internal sealed class ModelOptions
     private readonly Option<string?> _modelsRoot = new("--models-root") { Description = $"Folder holding model folders (else ${BuildDefaults.ModelsEnvironmentVariable}, the build default, then the per-user cache)." };
     private readonly Option<ExecutionProviderPreference> _provider = new("--provider") { Description = "ONNX Runtime execution provider: auto, cpu or cuda.", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
     private readonly Option<string?> _tokenizer = new("--tokenizer") { Description = "Take the tokenizer from this folder (for model folders that ship none)." };
+    private readonly Option<int?> _threads = new("--threads") { Description = "Threads ONNX Runtime may use inside an operator (default: every core; --max-num-workers divides the cores between its workers)." };
     private readonly Option<string?> _abbr = new("--abbr") { Description = "The model's name in reports (default: the folder or model name)." };
 
     private readonly Option<string?> _baseUrl = new("--base-url") { Description = "Evaluate an OpenAI-compatible API at this base (e.g. http://127.0.0.1:8000/v1) instead of a local folder." };
@@ -37,7 +38,7 @@ internal sealed class ModelOptions
     /// <summary>The model's name in reports (also picks the model whose predictions eval mode scores).</summary>
     public Option<string?> Abbr => _abbr;
 
-    public IEnumerable<Option> Local => [_model, _modelsRoot, _provider, _tokenizer, _abbr];
+    public IEnumerable<Option> Local => [_model, _modelsRoot, _provider, _tokenizer, _abbr, _threads];
 
     public IEnumerable<Option> All => [.. Local, _baseUrl, _apiKeyEnv, _apiProvider, _qps, _maxConcurrency, _retries, _retrySeconds, _timeoutSeconds, _temperature, _systemPrompt, _cacheDir, _noCache];
 
@@ -87,6 +88,7 @@ internal sealed class ModelOptions
             TokenizerFolder = parse.GetValue(_tokenizer),
             Abbr = parse.GetValue(_abbr),
             Provider = parse.GetValue(_provider),
+            IntraOpThreads = parse.GetValue(_threads),
         });
         output.WriteLine($"Model {local.Descriptor.Abbr} ({local.Descriptor.Identity}, context {local.Descriptor.MaxSequenceLength}) from {folder}");
         output.WriteLine(local.ProviderDescription);

@@ -153,7 +153,9 @@ internal static class RunCommand
             var log = Path.Combine(layout.RunFolder, "logs", "workers", $"{index}of{count}.out");
             var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
             start.ArgumentList.Add(typeof(RunCommand).Assembly.Location);
-            foreach (var argument in arguments.Concat(["--shard", $"{index}/{count}", "--mode", "infer", "--reuse", layout.Timestamp]))
+            // Workers share the machine's cores rather than each taking them all.
+            var threads = arguments.Contains("--threads") ? [] : new[] { "--threads", Math.Max(1, Environment.ProcessorCount / count).ToString(CultureInfo.InvariantCulture) };
+            foreach (var argument in arguments.Concat(["--shard", $"{index}/{count}", "--mode", "infer", "--reuse", layout.Timestamp]).Concat(threads))
             {
                 start.ArgumentList.Add(argument);
             }
