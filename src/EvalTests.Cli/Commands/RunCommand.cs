@@ -20,6 +20,7 @@ internal static class RunCommand
         var dataRoot = new Option<string?>("--data-root") { Description = $"Folder holding ceval/, cmmlu/, … (else ${DataRootResolver.EnvironmentVariable}, the build default, then the per-user cache)." };
         var workDir = new Option<string>("--work-dir", "-w") { Description = "Output folder; each run writes <work-dir>/<timestamp>/.", DefaultValueFactory = _ => Path.Combine("outputs", "default") };
         var batchSize = new Option<int>("--batch-size") { Description = "Requests per model call.", DefaultValueFactory = _ => 16 };
+        var batchTokens = new Option<int?>("--batch-tokens") { Description = "Pack batches by a token budget (rows × longest request) instead of --batch-size requests." };
         var maxOutLen = new Option<int>("--max-out-len") { Description = "Most tokens generated per answer.", DefaultValueFactory = _ => 100 };
         var maxSeqLen = new Option<int?>("--max-seq-len") { Description = "Prompt token limit for dropping in-context examples (default: the model's context length)." };
         var limit = new Option<int?>("--limit") { Description = "Only the first N questions of each subset (smoke runs)." };
@@ -31,7 +32,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Evaluate a model on datasets and print the summary table (OpenCompass's run.py).")
         {
-            datasets, subsets, dataRoot, workDir, batchSize, maxOutLen, maxSeqLen, limit, mode, postprocessor, shard, workers, reuse,
+            datasets, subsets, dataRoot, workDir, batchSize, batchTokens, maxOutLen, maxSeqLen, limit, mode, postprocessor, shard, workers, reuse,
         };
         foreach (var option in models.All)
         {
@@ -96,6 +97,7 @@ internal static class RunCommand
                 Postprocessor = parse.GetValue(postprocessor),
                 WorkDir = parse.GetValue(workDir)!,
                 BatchSize = parse.GetValue(batchSize),
+                BatchTokens = parse.GetValue(batchTokens),
                 MaxOutLen = parse.GetValue(maxOutLen),
                 MaxSeqLen = parse.GetValue(maxSeqLen),
                 Limit = parse.GetValue(limit),

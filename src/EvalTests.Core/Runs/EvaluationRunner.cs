@@ -189,6 +189,7 @@ public sealed class EvaluationRunner
         return new PreparedTask(task, samples, prompter, counter, maxSeqLen, new GenerationSettings(_settings.MaxOutLen, []), _model.Descriptor.Identity)
         {
             PostprocessorOverride = _settings.Postprocessor,
+            TokenLengths = _settings.BatchTokens is not null,
         };
     }
 
@@ -264,7 +265,9 @@ public sealed class EvaluationRunner
 
     /// <summary>
     /// Longest first (the slowest batches run while the ETA is still rough, and similar lengths share a batch), with
-    /// the requests of one question kept in one batch so a backend can encode their shared prompt once.
+    /// the requests of one question kept in one batch so a backend can encode their shared prompt once; a batch is full
+    /// at <see cref="RunSettings.BatchSize"/> requests, or with a token budget when its rows × longest request would
+    /// pass the budget.
     /// </summary>
     private IEnumerable<PendingRequest[]> Batches(List<PendingRequest> requests)
     {
@@ -274,13 +277,22 @@ public sealed class EvaluationRunner
             .ThenBy(q => q.Key.Owner.Task.Abbr, StringComparer.Ordinal)
             .ThenBy(q => q.Key.Sample);
         var batch = new List<PendingRequest>(_settings.BatchSize);
+        var longest = 0;
         foreach (var question in questions)
         {
             var members = question.ToList();
-            if (batch.Count > 0 && batch.Count + members.Count > _settings.BatchSize)
+            var rows = batch.Count + members.Count;
+            // Questions come longest first, so the first question of a batch sets its padded length.
+            var full = _settings.BatchTokens is { } budget ? rows * (long)longest > budget : rows > _settings.BatchSize;
+            if (batch.Count > 0 && full)
             {
                 yield return batch.ToArray();
                 batch.Clear();
+            }
+
+            if (batch.Count == 0)
+            {
+                longest = members.Max(r => r.Length);
             }
 
             batch.AddRange(members);
@@ -460,6 +472,7 @@ public sealed class EvaluationRunner
         private readonly int[] _remaining;
         private readonly GenerationSettings _generation;
         private readonly string _modelIdentity;
+        private readonly ITokenCounter? _counter;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private int _completed;
         private int _reported;
@@ -467,6 +480,7 @@ public sealed class EvaluationRunner
         public PreparedTask(EvaluationTask task, IReadOnlyList<MultipleChoiceSample> samples, MultipleChoicePrompter prompter, ITokenCounter? counter, int? maxSeqLen, GenerationSettings generation, string modelIdentity)
         {
             _modelIdentity = modelIdentity;
+            _counter = counter;
             Task = task;
             Samples = samples;
             Prompter = prompter;
@@ -487,6 +501,11 @@ public sealed class EvaluationRunner
 
         public EvaluationTask Task { get; }
 
+        /// <summary>Whether requests are measured in tokens (for a token budget) rather than characters (for ordering).</summary>
+        public bool TokenLengths { get; init; }
+
+        private int LengthOf(Prompt prompt) => TokenLengths && _counter is not null ? _counter.CountTokens(prompt) : prompt.ToPlainText().Length;
+
         /// <summary>A postprocessor replacing the config's (gen tasks), by name.</summary>
         public string? PostprocessorOverride { get; init; }
 
@@ -506,7 +525,7 @@ public sealed class EvaluationRunner
                 if (_genPrompts is not null)
                 {
                     var request = new GenerationRequest(_genPrompts[i].Prompt, _generation);
-                    yield return new PendingRequest(this, i, 0, request.Prompt.ToPlainText().Length, request, null, RequestKey.For(_modelIdentity, request));
+                    yield return new PendingRequest(this, i, 0, LengthOf(request.Prompt) + (TokenLengths ? _generation.MaxOutputTokens : 0), request, null, RequestKey.For(_modelIdentity, request));
                 }
                 else
                 {
@@ -514,7 +533,7 @@ public sealed class EvaluationRunner
                     for (var l = 0; l < labels.Count; l++)
                     {
                         var request = new LogLikelihoodRequest(labels[l].Prompt);
-                        yield return new PendingRequest(this, i, l, request.Prompt.ToPlainText().Length, null, request, RequestKey.For(_modelIdentity, request));
+                        yield return new PendingRequest(this, i, l, LengthOf(request.Prompt), null, request, RequestKey.For(_modelIdentity, request));
                     }
                 }
             }

@@ -25,6 +25,12 @@ public sealed record RunSettings
     /// <summary>The most requests sent to the model at once.</summary>
     public int BatchSize { get; init; } = 16;
 
+    /// <summary>
+    /// When set, batches are packed by tokens instead of by <see cref="BatchSize"/>: a batch holds as many requests as
+    /// fit rows × its longest request (prompt tokens, plus max_out_len in gen mode) within this budget.
+    /// </summary>
+    public int? BatchTokens { get; init; }
+
     /// <summary>The most tokens generated per answer (OpenCompass <c>max_out_len</c>).</summary>
     public int MaxOutLen { get; init; } = 100;
 

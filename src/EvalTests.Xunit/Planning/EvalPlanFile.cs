@@ -86,6 +86,9 @@ public sealed record EvalPlanFile
     /// <summary>Requests per model call.</summary>
     public int BatchSize { get; init; } = 16;
 
+    /// <summary>A token budget per batch (rows × longest request) instead of <see cref="BatchSize"/>; empty for none.</summary>
+    public string? BatchTokens { get; init; }
+
     /// <summary>Most tokens generated per answer.</summary>
     public int MaxOutLen { get; init; } = 100;
 

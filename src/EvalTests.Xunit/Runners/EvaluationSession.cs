@@ -69,6 +69,7 @@ internal static class EvaluationSession
                 WorkDir = workDir,
                 Timestamp = reuse is null ? null : RunOutputLayout.ResolveReuse(workDir, reuse),
                 BatchSize = plan.BatchSize,
+                BatchTokens = int.TryParse(plan.BatchTokens, System.Globalization.CultureInfo.InvariantCulture, out var budget) ? budget : null,
                 MaxOutLen = plan.MaxOutLen,
                 LimitPerConfig = plan.Datasets.Where(d => d.Limit is > 0)
                     .ToDictionary(d => Catalog.Resolve(d.Name).Config.Name, d => d.Limit!.Value),

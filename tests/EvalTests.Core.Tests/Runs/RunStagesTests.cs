@@ -157,4 +157,23 @@ public sealed class RunStagesTests : IDisposable
         Assert.Contains("continue with --reuse", error.Message, StringComparison.Ordinal);
         Assert.Single(Directory.GetFiles(Path.Combine(layout.RunFolder, "configs")));
     }
+
+    [Fact]
+    public async Task A_token_budget_packs_batches_by_size_not_count_and_changes_no_answer()
+    {
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network"]);
+        var fixedCount = Model();
+        var expected = await new EvaluationRunner(fixedCount, Settings("fixed")).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+        Assert.Equal([16, 3], fixedCount.Batches);
+
+        // The scripted model counts characters as tokens; every prompt of this subject is under 2,000 of them.
+        var roomy = Model();
+        var packed = await new EvaluationRunner(roomy, Settings("roomy") with { BatchTokens = 100_000 }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+        var tight = Model();
+        await new EvaluationRunner(tight, Settings("tight") with { BatchTokens = 1 }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        Assert.Equal([19], roomy.Batches);
+        Assert.Equal(Enumerable.Repeat(1, 19), tight.Batches);
+        Assert.Equal(expected.Summary.ToText(), packed.Summary.ToText());
+    }
 }
