@@ -178,13 +178,13 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default) =>
-        GenerateEncodedAsync(requests.Select(r => (Render: (Func<string>)(() => Render(r.Prompt, forGeneration: true)), r.Settings)).ToList(), cancellationToken);
+        GenerateEncodedAsync(requests.Select(r => (EncodeRendered(Render(r.Prompt, forGeneration: true)), r.Settings)).ToList(), cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<GenerationResult>> CompleteTextsAsync(IReadOnlyList<TextCompletionRequest> requests, CancellationToken cancellationToken = default) =>
-        GenerateEncodedAsync(requests.Select(r => (Render: (Func<string>)(() => r.Text), r.Settings)).ToList(), cancellationToken, raw: true);
+        GenerateEncodedAsync(requests.Select(r => (Encode(r.Text), r.Settings)).ToList(), cancellationToken);
 
-    private async ValueTask<IReadOnlyList<GenerationResult>> GenerateEncodedAsync(IReadOnlyList<(Func<string> Render, GenerationSettings Settings)> requests, CancellationToken cancellationToken, bool raw = false)
+    private async ValueTask<IReadOnlyList<GenerationResult>> GenerateEncodedAsync(IReadOnlyList<(IReadOnlyList<int> Tokens, GenerationSettings Settings)> requests, CancellationToken cancellationToken)
     {
         if (requests.Count == 0)
         {
@@ -202,7 +202,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
                 var maxNew = Math.Clamp(settings.MaxOutputTokens, 1, Math.Max(1, _contextLength - 1));
                 var budget = _contextLength - maxNew;
                 var items = group.ToList();
-                var prompts = items.Select(x => Truncate(raw ? _tokenizer.EncodeToIds(x.r.Render()) : EncodeRendered(x.r.Render()), budget)).ToList();
+                var prompts = items.Select(x => Truncate(x.r.Tokens, budget)).ToList();
                 var stops = settings.StopStrings;
                 var sequences = _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(),
                     stops.Count == 0 ? null : (_, tokens) =>
@@ -278,7 +278,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var sequences = texts.Select(t => Truncate(_tokenizer.EncodeToIds(t), _contextLength)).ToList();
+            var sequences = texts.Select(t => Truncate(Encode(t), _contextLength)).ToList();
             var logProbs = ScoreSharingPrefixes(sequences, cancellationToken);
             return sequences.Select((ids, i) => (IReadOnlyList<ScoredToken>)TokenTexts(ids)
                 .Select((token, k) => new ScoredToken(token.Text, token.Offset, k == 0 ? null : logProbs[i][k - 1]))

@@ -98,14 +98,16 @@ public sealed class EvaluationRunner
             return await SummarizeAsync(plan, layout, results, 0, 0, cancellationToken).ConfigureAwait(false);
         }
 
-        var answered = JsonLineStore.ReadEntries(layout.CheckpointFiles(modelAbbr));
-        using var checkpoint = JsonLineStore.Open(layout.Checkpoint(modelAbbr, _settings.Shard));
+        // This process's checkpoint loads its own answers; those of other processes (shards) are read once beside it.
+        var own = layout.Checkpoint(modelAbbr, _settings.Shard);
+        var others = JsonLineStore.ReadEntries(layout.CheckpointFiles(modelAbbr).Where(f => f != own));
+        using var checkpoint = JsonLineStore.Open(own);
         var pending = new List<PendingRequest>();
         var replayed = 0;
         foreach (var request in prepared.SelectMany(p => p.PendingRequests()))
         {
             // An answer already in the run's checkpoints (a resumed run, whichever process wrote it) is not asked again.
-            if (answered.TryGetValue(request.Key, out var stored) && request.Replay(stored))
+            if ((checkpoint.TryGet(request.Key, out var stored) || others.TryGetValue(request.Key, out stored)) && request.Replay(stored))
             {
                 replayed++;
             }

@@ -1,4 +1,3 @@
-using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Text.Json.Nodes;
 using EvalTests.OpenAI.Resilience;
@@ -27,25 +26,14 @@ internal static class PromptLogProbs
             ["echo"] = true,
             ["logprobs"] = 0,
         };
-        using var message = pipeline.CreateMessage();
-        message.Request.Method = "POST";
-        message.Request.Uri = new Uri(baseUrl.ToString().TrimEnd('/') + "/completions");
-        message.Request.Headers.Set("Content-Type", "application/json");
-        message.Request.Content = BinaryContent.Create(BinaryData.FromString(body.ToJsonString()));
+        using var message = JsonPost.Create(pipeline, new Uri(baseUrl.ToString().TrimEnd('/') + "/completions"), body);
         message.Apply(new RequestOptions { CancellationToken = cancellationToken });
         await pipeline.SendAsync(message).ConfigureAwait(false);
-        var response = message.Response!;
-        if (response.IsError)
-        {
-            throw new ClientResultException(response);
-        }
-
-        return Parse(response.Content.ToString());
+        return Parse(JsonPost.Read(message.Response!));
     }
 
-    public static EchoedPrompt Parse(string json)
+    private static EchoedPrompt Parse(JsonNode root)
     {
-        var root = JsonNode.Parse(json) ?? throw new MalformedReplyException("an empty completion reply");
         var logprobs = root["choices"]?[0]?["logprobs"] as JsonObject
             ?? throw new MalformedReplyException("the completion reply has no choices[0].logprobs: the server does not serve prompt log-probabilities");
         var tokens = (logprobs["tokens"] as JsonArray)?.Select(t => t?.GetValue<string>() ?? string.Empty).ToList();

@@ -38,7 +38,7 @@ internal sealed class RemoteTokenCounter : ITokenCounter
         {
             try
             {
-                using var message = Create(pipeline, url, model, "Hello");
+                using var message = JsonPost.Create(pipeline, url, Body(model, "Hello"));
                 message.Apply(new RequestOptions { CancellationToken = cancellationToken });
                 await pipeline.SendAsync(message).ConfigureAwait(false);
                 var reply = Parse(message.Response!);
@@ -67,7 +67,7 @@ internal sealed class RemoteTokenCounter : ITokenCounter
         }
 
         // Synchronous because prompts are fitted while a run is planned; the pipeline has a real synchronous send.
-        using var message = Create(_pipeline, _url, _model, prompt.ToPlainText());
+        using var message = JsonPost.Create(_pipeline, _url, Body(_model, prompt.ToPlainText()));
         try
         {
             _pipeline.Send(message);
@@ -88,25 +88,12 @@ internal sealed class RemoteTokenCounter : ITokenCounter
         return new Uri((root.EndsWith("/v1", StringComparison.Ordinal) ? root[..^3] : root) + "/tokenize");
     }
 
-    private static PipelineMessage Create(ClientPipeline pipeline, Uri url, string model, string text)
-    {
-        var message = pipeline.CreateMessage();
-        message.Request.Method = "POST";
-        message.Request.Uri = url;
-        message.Request.Headers.Set("Content-Type", "application/json");
-        message.Request.Content = BinaryContent.Create(BinaryData.FromString(new JsonObject { ["model"] = model, ["prompt"] = text }.ToJsonString()));
-        return message;
-    }
+    private static JsonObject Body(string model, string text) => new() { ["model"] = model, ["prompt"] = text };
 
     private static (int Count, int? MaxModelLength) Parse(PipelineResponse response)
     {
-        if (response.IsError)
-        {
-            throw new ClientResultException(response);
-        }
-
-        var root = JsonNode.Parse(response.Content.ToString());
-        var count = root?["count"]?.GetValue<int>() ?? throw new MalformedReplyException("the /tokenize reply has no count");
+        var root = JsonPost.Read(response);
+        var count = root["count"]?.GetValue<int>() ?? throw new MalformedReplyException("the /tokenize reply has no count");
         return (count, root["max_model_len"]?.GetValue<int>());
     }
 }

@@ -69,7 +69,7 @@ internal static class EvaluationSession
                 WorkDir = workDir,
                 Timestamp = reuse is null ? null : RunOutputLayout.ResolveReuse(workDir, reuse),
                 BatchSize = plan.BatchSize,
-                BatchTokens = int.TryParse(plan.BatchTokens, System.Globalization.CultureInfo.InvariantCulture, out var budget) ? budget : null,
+                BatchTokens = (int?)Number("The EvalTestsBatchTokens property", plan.BatchTokens),
                 MaxOutLen = plan.MaxOutLen,
                 LimitPerConfig = plan.Datasets.Where(d => d.Limit is > 0)
                     .ToDictionary(d => Catalog.Resolve(d.Name).Config.Name, d => d.Limit!.Value),
@@ -107,10 +107,10 @@ internal static class EvaluationSession
             Model = NullIfEmpty(model.ModelName),
             Abbr = model.Name,
             Provider = NullIfEmpty(model.ApiProvider) ?? defaults.Provider,
-            QueriesPerSecond = Number(model, "Qps", model.Qps) ?? defaults.QueriesPerSecond,
-            MaxConcurrency = (int?)Number(model, "MaxConcurrency", model.MaxConcurrency) ?? defaults.MaxConcurrency,
-            MaxRetries = (int?)Number(model, "Retries", model.Retries) ?? defaults.MaxRetries,
-            Temperature = Number(model, "Temperature", model.Temperature),
+            QueriesPerSecond = Number($"<EvalModel Include=\"{model.Name}\"> Qps", model.Qps) ?? defaults.QueriesPerSecond,
+            MaxConcurrency = (int?)Number($"<EvalModel Include=\"{model.Name}\"> MaxConcurrency", model.MaxConcurrency) ?? defaults.MaxConcurrency,
+            MaxRetries = (int?)Number($"<EvalModel Include=\"{model.Name}\"> Retries", model.Retries) ?? defaults.MaxRetries,
+            Temperature = Number($"<EvalModel Include=\"{model.Name}\"> Temperature", model.Temperature),
             SystemPrompt = NullIfEmpty(model.SystemPrompt),
             CacheFolder = NullIfEmpty(model.CacheDir) ?? UserCache.ResponsesFolder,
             PromptLogProbs = needsLogLikelihood ? null : false,
@@ -119,10 +119,11 @@ internal static class EvaluationSession
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static double? Number(PlannedModel model, string metadata, string? value) =>
+    /// <summary>A number from the plan, where MSBuild writes every value as a string; empty means unset.</summary>
+    private static double? Number(string setting, string? value) =>
         string.IsNullOrEmpty(value) ? null
         : double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number) ? number
-        : throw new ArgumentException($"<EvalModel Include=\"{model.Name}\"> {metadata}='{value}' is not a number.");
+        : throw new ArgumentException($"{setting}='{value}' is not a number.");
 
     /// <summary>The task abbreviations the cases need: a subset itself, every member of a group, every task of a snapshot's config.</summary>
     private static List<string> Needed(RunPlan everything, List<EvalCase> cases)
