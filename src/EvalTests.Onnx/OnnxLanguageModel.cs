@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EvalTests.Datasets;
 using EvalTests.Models;
 using EvalTests.Onnx.Inference;
 using EvalTests.Onnx.Loading;
@@ -39,7 +40,7 @@ public sealed record OnnxModelOptions
 /// A local ONNX causal language model: tokenizes prompts as plain text (OpenCompass's rendering for models without a
 /// meta template), generates greedily with a KV cache, and scores log-likelihoods, in batches with left padding.
 /// </summary>
-public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, ITokenCounter
+public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, ITokenCounter, IBatchCapacity
 {
     private readonly OnnxDecoder _decoder;
     private readonly Tokenizer _tokenizer;
@@ -320,123 +321,91 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
     private const int MinSharedPrefix = 16;
 
     /// <summary>
-    /// Scores sequences, running each run of sequences that share a long token prefix (the options of one question in
-    /// ppl mode) as one prefix pass plus short suffix passes; the rest in one ordinary batch.
+    /// Scores sequences through their prefix tree (shared runs once, a subject's few-shot prefix kept between calls), or
+    /// each in full once the graph has refused sharing.
     /// </summary>
     private double[][] ScoreSharingPrefixes(List<IReadOnlyList<int>> sequences, CancellationToken cancellationToken)
     {
-        if (!SharesPrefixes)
-        {
-            return [.. _decoder.TokenLogProbs(sequences, cancellationToken)];
-        }
-
-        var results = new double[sequences.Count][];
-        var order = Enumerable.Range(0, sequences.Count).OrderBy(i => sequences[i], TokenOrder.Instance).ToList();
-        var prefixes = new List<IReadOnlyList<int>>();
-        var members = new List<(int Prefix, IReadOnlyList<int> Suffix)>();
-        var memberIndex = new List<int>();
-        var alone = new List<int>();
-
-        var start = 0;
-        while (start < order.Count)
-        {
-            var end = start + 1;
-            var shared = sequences[order[start]].Count - 1;
-            while (end < order.Count)
-            {
-                var candidate = Math.Min(shared, Math.Min(CommonPrefix(sequences[order[end - 1]], sequences[order[end]]), sequences[order[end]].Count - 1));
-                if (candidate < MinSharedPrefix)
-                {
-                    break;
-                }
-
-                shared = candidate;
-                end++;
-            }
-
-            if (end - start > 1)
-            {
-                var prefix = sequences[order[start]].Take(shared).ToList();
-                prefixes.Add(prefix);
-                for (var k = start; k < end; k++)
-                {
-                    members.Add((prefixes.Count - 1, sequences[order[k]].Skip(shared).ToList()));
-                    memberIndex.Add(order[k]);
-                }
-            }
-            else
-            {
-                alone.Add(order[start]);
-            }
-
-            start = end;
-        }
-
-        if (prefixes.Count > 0)
+        if (SharesPrefixes)
         {
             try
             {
-                var shared = _decoder.TokenLogProbsSharingPrefixes(prefixes, members, cancellationToken);
-                for (var k = 0; k < shared.Count; k++)
-                {
-                    results[memberIndex[k]] = shared[k];
-                }
+                return [.. _decoder.TokenLogProbsSharingPrefixes(sequences, MinSharedPrefix, cancellationToken)];
             }
             catch (OnnxRuntimeException)
             {
                 // Some fused attention kernels (GroupQueryAttention on CPU) refuse a multi-token batch on top of a
                 // past; such a model is scored without sharing from now on.
                 SharesPrefixes = false;
+                _decoder.Prefixes.Clear();
             }
         }
 
-        if (prefixes.Count > 0 && !SharesPrefixes)
-        {
-            alone.AddRange(memberIndex);
-        }
-
-        if (alone.Count > 0)
-        {
-            var single = _decoder.TokenLogProbs(alone.Select(i => sequences[i]).ToList(), cancellationToken);
-            for (var k = 0; k < alone.Count; k++)
-            {
-                results[alone[k]] = single[k];
-            }
-        }
-
-        return results;
+        return [.. _decoder.TokenLogProbs(sequences, cancellationToken)];
     }
 
-    private static int CommonPrefix(IReadOnlyList<int> a, IReadOnlyList<int> b)
+    /// <summary>
+    /// Doubles a probe batch of the longest request while it fits and pays: it stops before the next doubling would pass
+    /// three quarters of the memory the process may use (the peak working set grows by what each added row costs, ONNX
+    /// Runtime's arena included), when ONNX Runtime fails to allocate (out of device memory on CUDA), or when doubling
+    /// no longer raises the rows scored per second by a tenth (on a CPU, past a few rows a batch only adds padding and
+    /// attention work).
+    /// </summary>
+    public int LargestBatch(int tokens, EvalMode mode, int limit, CancellationToken cancellationToken = default) =>
+        LargestBatch(tokens, mode, limit, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 3 / 4, minSpeedup: 1.1, cancellationToken);
+
+    internal int LargestBatch(int tokens, EvalMode mode, int limit, long memoryBudget, double minSpeedup, CancellationToken cancellationToken)
     {
-        var n = Math.Min(a.Count, b.Count);
-        var i = 0;
-        while (i < n && a[i] == b[i])
+        tokens = Math.Clamp(tokens, 1, _contextLength);
+        var fits = 0;
+        var peak = PeakWorkingSet();
+        long perRow = 0;
+        var rowsPerSecond = 0.0;
+        _gate.Wait(cancellationToken);
+        try
         {
-            i++;
-        }
-
-        return i;
-    }
-
-    /// <summary>Lexicographic order of token sequences, so sequences with a common prefix sort next to each other.</summary>
-    private sealed class TokenOrder : IComparer<IReadOnlyList<int>>
-    {
-        public static readonly TokenOrder Instance = new();
-
-        public int Compare(IReadOnlyList<int>? x, IReadOnlyList<int>? y)
-        {
-            var n = Math.Min(x!.Count, y!.Count);
-            for (var i = 0; i < n; i++)
+            for (var rows = 1; fits < limit; rows = Math.Min(rows * 2, limit))
             {
-                if (x[i] != y[i])
+                if (fits > 0 && peak + (perRow * (rows - fits)) > memoryBudget)
                 {
-                    return x[i].CompareTo(y[i]);
+                    break;
                 }
-            }
 
-            return x.Count.CompareTo(y.Count);
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                try
+                {
+                    _decoder.Probe(rows, tokens, keepPresent: mode == EvalMode.Gen, cancellationToken);
+                }
+                catch (OnnxRuntimeException)
+                {
+                    break;
+                }
+
+                var rate = rows / Math.Max(clock.Elapsed.TotalSeconds, 1e-6);
+                var grown = PeakWorkingSet();
+                perRow = Math.Max(perRow, (grown - peak) / (rows - fits));
+                peak = grown;
+                if (fits > 0 && rate < rowsPerSecond * minSpeedup)
+                {
+                    break;
+                }
+
+                rowsPerSecond = rate;
+                fits = rows;
+            }
         }
+        finally
+        {
+            _gate.Release();
+        }
+
+        return Math.Max(1, fits);
+    }
+
+    private static long PeakWorkingSet()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return process.PeakWorkingSet64;
     }
 
     private static IReadOnlyList<int> Truncate(IReadOnlyList<int> tokens, int limit) =>

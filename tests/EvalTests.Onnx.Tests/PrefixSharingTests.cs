@@ -83,4 +83,50 @@ public sealed class PrefixSharingTests
             }
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public async Task AFewShotPrefixKeptFromAnEarlierCall_IsNotRunAgain_AndScoresAsIfRunInFull(string name)
+    {
+        await using var model = OnnxLanguageModel.Load(new OnnxModelOptions
+        {
+            ModelFolder = SharedData.Model(name),
+            TokenizerFolder = name == "stories260K" ? null : Path.Combine(SharedData.Model("tiny-random-gpt2-fp32"), "vocab1000"),
+            Provider = ExecutionProviderPreference.Cpu,
+        });
+        var shots = "Once upon a time, there was a little bird who lived in a tall tree. Which was tall? The tree.\n" +
+                    "Tom had a red ball and a blue kite. Which toy was red? The ball.\n";
+        LogLikelihoodRequest Option(string question, string label) => new(new Prompt([new(TurnRole.Human, shots + question), new(TurnRole.Bot, label)]));
+        List<LogLikelihoodRequest> Question(string question) => new[] { "A", "B", "C" }.Select(l => Option(question, l)).ToList();
+        var ct = TestContext.Current.CancellationToken;
+
+        // The first call holds two questions, so their shared shots are a prefix across questions and are kept.
+        var first = await model.LogLikelihoodAsync([.. Question("Lily saw a big dog and a small cat. Which was big?"), .. Question("Sam ate an apple and a pear. Which was green?")], ct);
+        var tokensBefore = model.Decoder.TokensRun;
+        var laterQuestion = Question("The sun was hot and the snow was cold. Which was cold?");
+        var later = await model.LogLikelihoodAsync(laterQuestion, ct);
+        var tokensRun = model.Decoder.TokensRun - tokensBefore;
+
+        if (!model.SharesPrefixes)
+        {
+            // tiny-qwen35-cuda's fused attention refuses a past under a multi-token batch: scored in full instead.
+            Assert.Equal("tiny-qwen35-cuda", name);
+            return;
+        }
+
+        var shotTokens = model.Encode(shots).Count;
+        var fullTokens = model.Encode(laterQuestion[0].Prompt.ToPlainText()).Count;
+        Assert.True(model.Decoder.Prefixes.Hits >= 3, "the later question's options start from the kept shots");
+        Assert.True(tokensRun < fullTokens - shotTokens + 16, $"ran {tokensRun} token positions; the options alone hold {fullTokens - shotTokens} tokens past the shots");
+        var tolerance = model.Decoder.Signature.LogitsType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16 ? 5e-3 : 1e-4;
+        foreach (var (request, result) in laterQuestion.Zip(later).Concat(Question("Lily saw a big dog and a small cat. Which was big?").Zip(first.Take(3))))
+        {
+            var alone = model.Decoder.TokenLogProbs([model.Encode(request.Prompt.ToPlainText()).ToList()], ct)[0];
+            Assert.Equal(alone.Length, result.TokenLogProbs.Count);
+            for (var t = 0; t < alone.Length; t++)
+            {
+                Assert.Equal(alone[t], result.TokenLogProbs[t], tolerance);
+            }
+        }
+    }
 }

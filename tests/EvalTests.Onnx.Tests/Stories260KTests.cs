@@ -134,4 +134,14 @@ public sealed class Stories260KTests : IAsyncLifetime
         Assert.Equal(512, _model.Descriptor.MaxSequenceLength);
         Assert.Contains("CPUExecutionProvider", _model.ProviderDescription, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AutoBatchSize_GrowsToTheLimitWhileMemoryLastsAndBatchingPays_AndNeverGoesBelowOne()
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        Assert.Equal(6, _model.LargestBatch(64, Datasets.EvalMode.Ppl, limit: 6, memoryBudget: long.MaxValue, minSpeedup: 0, ct));
+        Assert.Equal(1, _model.LargestBatch(64, Datasets.EvalMode.Gen, limit: 6, memoryBudget: 0, minSpeedup: 0, ct));
+        Assert.Equal(1, _model.LargestBatch(64, Datasets.EvalMode.Ppl, limit: 6, memoryBudget: long.MaxValue, minSpeedup: double.PositiveInfinity, ct));
+    }
 }

@@ -1,10 +1,11 @@
+using EvalTests.Datasets;
 using EvalTests.Models;
 using EvalTests.Prompts;
 
 namespace EvalTests.TestSupport;
 
 /// <summary>A language model whose answers are scripted: the fake every runner and front-end test uses.</summary>
-public sealed class ScriptedLanguageModel : ILanguageModel, ITokenCounter
+public sealed class ScriptedLanguageModel : ILanguageModel, ITokenCounter, IBatchCapacity
 {
     private readonly Func<Prompt, string>? _generate;
     private readonly Func<Prompt, double>? _meanNll;
@@ -29,6 +30,19 @@ public sealed class ScriptedLanguageModel : ILanguageModel, ITokenCounter
 
     /// <inheritdoc/>
     public int CountTokens(Prompt prompt) => prompt.ToPlainText().Length;
+
+    /// <summary>The largest batch for a request length (<c>--batch-size auto</c>); the limit when unset.</summary>
+    public Func<int, int>? Capacity { get; init; }
+
+    /// <summary>The (tokens, mode, limit) of every capacity question, in order.</summary>
+    public List<(int Tokens, EvalMode Mode, int Limit)> CapacityQuestions { get; } = [];
+
+    /// <inheritdoc/>
+    public int LargestBatch(int tokens, EvalMode mode, int limit, CancellationToken cancellationToken = default)
+    {
+        CapacityQuestions.Add((tokens, mode, limit));
+        return Capacity?.Invoke(tokens) ?? limit;
+    }
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default)

@@ -13,7 +13,8 @@ public sealed class SampleProjectFixture : IDisposable
                 <EvalDataset Include="ceval_gne" />
                 <EvalThreshold Include="ceval-computer_network" MinAccuracy="99" />
                 <EvalThreshold Include="ceval-law" MinAccuracy="0" />
-            """);
+            """,
+            properties: "<EvalTestsBatchSize>auto</EvalTestsBatchSize>");
         var (exit, output) = Project.Build();
         BuildOutput = output;
         Built = exit == 0;
@@ -64,6 +65,7 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
         Assert.Matches(@"total:\s+1\b", output);
         Assert.Matches(@"RESULT ceval-law model=tiny mode=ppl accuracy=\d+\.\d\d stderr=\d+\.\d\d n=2", output);
         Assert.Contains("model loads in this run: 1", output, StringComparison.Ordinal);
+        Assert.Matches(@"batch size \(auto\): ppl [1-9]\d*", output); // EvalTestsBatchSize=auto: measured, not the default
     }
 
     [Fact]

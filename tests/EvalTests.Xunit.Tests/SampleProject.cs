@@ -12,7 +12,7 @@ public sealed class SampleProject : IDisposable
 
     private readonly TempDirectory _folder = new();
 
-    public SampleProject(string items)
+    public SampleProject(string items, string properties = "")
     {
         var repo = RepositoryRoot.Replace('\\', '/');
         _folder.Write("global.json", """{ "test": { "runner": "Microsoft.Testing.Platform" } }""");
@@ -25,6 +25,7 @@ public sealed class SampleProject : IDisposable
                 <Nullable>enable</Nullable>
                 <EvalTestsDataRoot>{SharedData.Datasets.Replace('\\', '/')}</EvalTestsDataRoot>
                 <EvalTestsMaxOutLen>4</EvalTestsMaxOutLen>
+            {properties}
               </PropertyGroup>
               <ItemGroup>
                 <ProjectReference Include="{repo}/src/EvalTests.Xunit/EvalTests.Xunit.csproj" />

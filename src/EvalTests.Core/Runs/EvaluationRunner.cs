@@ -36,6 +36,9 @@ public sealed record RunResult(RunOutputLayout Layout, string SummaryTimestamp, 
 
     /// <summary>Requests sent to the model in this run.</summary>
     public int SentRequests { get; init; }
+
+    /// <summary>The batch size measured for each mode under <see cref="RunSettings.AutoBatchSize"/> (gen, ppl).</summary>
+    public IReadOnlyDictionary<EvalMode, int> MeasuredBatchSizes { get; init; } = new Dictionary<EvalMode, int>();
 }
 
 /// <summary>
@@ -49,6 +52,7 @@ public sealed class EvaluationRunner
     private readonly RunSettings _settings;
     private readonly IRunProgress _progress;
     private readonly TimeProvider _clock;
+    private readonly Dictionary<EvalMode, int> _measuredBatchSizes = [];
 
     /// <summary>Creates a runner for one model.</summary>
     public EvaluationRunner(ILanguageModel model, RunSettings settings, IRunProgress? progress = null, TimeProvider? clock = null)
@@ -125,7 +129,7 @@ public sealed class EvaluationRunner
             results[task.Task] = await FinishAsync(task, layout, cancellationToken).ConfigureAwait(false);
         }
 
-        return await SummarizeAsync(plan, layout, results, replayed, pending.Count, cancellationToken).ConfigureAwait(false);
+        return await SummarizeAsync(plan, layout, results, replayed, pending.DistinctBy(r => r.Key).Count(), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<RunResult> SummarizeAsync(RunPlan plan, RunOutputLayout layout, Dictionary<EvaluationTask, TaskResult> results, int replayed, int sent, CancellationToken cancellationToken)
@@ -138,7 +142,7 @@ public sealed class EvaluationRunner
             await WriteSummaryAsync(layout, summaryTimestamp, summary, (_model as IReportsUsage)?.Usage, cancellationToken).ConfigureAwait(false);
         }
 
-        return new RunResult(layout, summaryTimestamp, summary, ordered) { ReplayedRequests = replayed, SentRequests = sent };
+        return new RunResult(layout, summaryTimestamp, summary, ordered) { ReplayedRequests = replayed, SentRequests = sent, MeasuredBatchSizes = _measuredBatchSizes };
     }
 
     /// <summary>Fails before any model call when the run folder cannot be created or written, naming it.</summary>
@@ -197,53 +201,86 @@ public sealed class EvaluationRunner
 
     private async Task DispatchAsync(List<PendingRequest> requests, Dictionary<EvaluationTask, TaskResult> results, RunOutputLayout layout, JsonLineStore checkpoint, CancellationToken cancellationToken)
     {
-        foreach (var batch in Batches(requests))
+        // Identical requests (a question repeated in a subset, or the same prompt in two configs) are asked once.
+        var copies = requests.ToLookup(r => r.Key);
+        var distinct = requests.DistinctBy(r => r.Key).ToList();
+        foreach (var batch in Batches(distinct, BatchSizeFor(distinct, cancellationToken)))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (batch[0].Generation is not null)
             {
-                IReadOnlyList<GenerationResult> outputs;
-                try
-                {
-                    outputs = await _model.GenerateAsync(batch.Select(r => r.Generation!).ToList(), cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    outputs = batch.Select(_ => new GenerationResult(string.Empty, 0, 0, ex.Message)).ToList();
-                }
-
+                var outputs = await GenerateAsync(batch, cancellationToken).ConfigureAwait(false);
                 for (var i = 0; i < batch.Length; i++)
                 {
-                    batch[i].Owner.Complete(batch[i], outputs[i], null);
-                    if (outputs[i].Error is null)
-                    {
-                        checkpoint.Add(batch[i].Key, ResultJson.From(outputs[i]));
-                    }
+                    Deliver(batch[i], outputs[i], null, outputs[i].Error is null ? ResultJson.From(outputs[i]) : null);
                 }
             }
             else
             {
-                IReadOnlyList<LogLikelihoodResult> outputs;
-                try
-                {
-                    outputs = await _model.LogLikelihoodAsync(batch.Select(r => r.Scoring!).ToList(), cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    outputs = batch.Select(_ => new LogLikelihoodResult([], 0, ex.Message)).ToList();
-                }
-
+                var outputs = await ScoreAsync(batch, cancellationToken).ConfigureAwait(false);
                 for (var i = 0; i < batch.Length; i++)
                 {
-                    batch[i].Owner.Complete(batch[i], null, outputs[i]);
-                    if (outputs[i].Error is null)
-                    {
-                        checkpoint.Add(batch[i].Key, ResultJson.From(outputs[i]));
-                    }
+                    Deliver(batch[i], null, outputs[i], outputs[i].Error is null ? ResultJson.From(outputs[i]) : null);
                 }
             }
 
-            await ReportProgressAsync(batch.Select(r => r.Owner).Distinct(), results, layout, cancellationToken).ConfigureAwait(false);
+            await ReportProgressAsync(batch.SelectMany(r => copies[r.Key]).Select(r => r.Owner).Distinct(), results, layout, cancellationToken).ConfigureAwait(false);
+        }
+
+        // An answer goes to every copy of its request; a good one is checkpointed (once, under the shared key).
+        void Deliver(PendingRequest asked, GenerationResult? generation, LogLikelihoodResult? score, System.Text.Json.Nodes.JsonObject? stored)
+        {
+            foreach (var request in copies[asked.Key])
+            {
+                request.Owner.Complete(request, generation, score);
+            }
+
+            if (stored is not null)
+            {
+                checkpoint.Add(asked.Key, stored);
+            }
+        }
+    }
+
+    /// <summary>The configured batch size, or under <see cref="RunSettings.AutoBatchSize"/> the largest the model measures for the longest request.</summary>
+    private int BatchSizeFor(List<PendingRequest> requests, CancellationToken cancellationToken)
+    {
+        if (!_settings.AutoBatchSize || requests.Count == 0 || _model is not IBatchCapacity capacity)
+        {
+            return _settings.BatchSize;
+        }
+
+        var mode = requests[0].Generation is not null ? EvalMode.Gen : EvalMode.Ppl;
+        var counter = _model.TokenCounter;
+        var longest = requests.Max(r => (counter?.CountTokens(r.Generation?.Prompt ?? r.Scoring!.Prompt) ?? r.Length) + (r.Generation?.Settings.MaxOutputTokens ?? 0));
+        var size = Math.Max(1, capacity.LargestBatch(longest, mode, requests.Count, cancellationToken));
+        _measuredBatchSizes[mode] = size;
+        return size;
+    }
+
+    /// <summary>A batch's generations; a batch the model fails is an errored answer for each of its requests.</summary>
+    private async Task<IReadOnlyList<GenerationResult>> GenerateAsync(PendingRequest[] batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _model.GenerateAsync(batch.Select(r => r.Generation!).ToList(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return batch.Select(_ => new GenerationResult(string.Empty, 0, 0, ex.Message)).ToList();
+        }
+    }
+
+    /// <summary>A batch's log-likelihoods; a batch the model fails is an errored score for each of its requests.</summary>
+    private async Task<IReadOnlyList<LogLikelihoodResult>> ScoreAsync(PendingRequest[] batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _model.LogLikelihoodAsync(batch.Select(r => r.Scoring!).ToList(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return batch.Select(_ => new LogLikelihoodResult([], 0, ex.Message)).ToList();
         }
     }
 
@@ -268,24 +305,24 @@ public sealed class EvaluationRunner
     /// <summary>
     /// Longest first (the slowest batches run while the ETA is still rough, and similar lengths share a batch), with
     /// the requests of one question kept in one batch so a backend can encode their shared prompt once; a batch is full
-    /// at <see cref="RunSettings.BatchSize"/> requests, or with a token budget when its rows × longest request would
+    /// at <paramref name="batchSize"/> requests, or with a token budget when its rows × longest request would
     /// pass the budget.
     /// </summary>
-    private IEnumerable<PendingRequest[]> Batches(List<PendingRequest> requests)
+    private IEnumerable<PendingRequest[]> Batches(List<PendingRequest> requests, int batchSize)
     {
         var questions = requests
             .GroupBy(r => (r.Owner, r.Sample))
             .OrderByDescending(q => q.Max(r => r.Length))
             .ThenBy(q => q.Key.Owner.Task.Abbr, StringComparer.Ordinal)
             .ThenBy(q => q.Key.Sample);
-        var batch = new List<PendingRequest>(_settings.BatchSize);
+        var batch = new List<PendingRequest>(batchSize);
         var longest = 0;
         foreach (var question in questions)
         {
             var members = question.ToList();
             var rows = batch.Count + members.Count;
             // Questions come longest first, so the first question of a batch sets its padded length.
-            var full = _settings.BatchTokens is { } budget ? rows * (long)longest > budget : rows > _settings.BatchSize;
+            var full = _settings.BatchTokens is { } budget ? rows * (long)longest > budget : rows > batchSize;
             if (batch.Count > 0 && full)
             {
                 yield return batch.ToArray();
@@ -378,7 +415,7 @@ public sealed class EvaluationRunner
                 ["abbr"] = descriptor.Abbr,
                 ["identity"] = descriptor.Identity,
                 ["max_seq_len"] = descriptor.MaxSequenceLength,
-                ["batch_size"] = _settings.BatchSize,
+                ["batch_size"] = _settings.AutoBatchSize ? "auto" : _settings.BatchSize,
                 ["max_out_len"] = _settings.MaxOutLen,
             }),
             ["datasets"] = new JsonArray(plan.Tasks.Select(t => (JsonNode)new JsonObject

@@ -26,6 +26,12 @@ public sealed record RunSettings
     public int BatchSize { get; init; } = 16;
 
     /// <summary>
+    /// Measure the largest batch that fits for each mode before asking (<c>--batch-size auto</c>); models that cannot
+    /// measure (<see cref="Models.IBatchCapacity"/>) use <see cref="BatchSize"/>.
+    /// </summary>
+    public bool AutoBatchSize { get; init; }
+
+    /// <summary>
     /// When set, batches are packed by tokens instead of by <see cref="BatchSize"/>: a batch holds as many requests as
     /// fit rows × its longest request (prompt tokens, plus max_out_len in gen mode) within this budget.
     /// </summary>

@@ -28,6 +28,9 @@ internal sealed class OnnxDecoder : IDisposable
     /// <summary>The number of forward passes run, for tests and benchmarks.</summary>
     public long ForwardPasses { get; private set; }
 
+    /// <summary>The number of token positions run (rows × tokens per row), for tests and benchmarks.</summary>
+    public long TokensRun { get; private set; }
+
     /// <summary>
     /// Greedy decoding of a batch. Rows are left-padded to one length; each step feeds one token per row and the previous
     /// step's present KV values. A row stops at an EOS id or when <paramref name="shouldStop"/> says so; the batch stops
@@ -141,124 +144,195 @@ internal sealed class OnnxDecoder : IDisposable
     }
 
     /// <summary>
-    /// Per-token log-probabilities of sequences that share prefixes: each prefix is run once (all prefixes in one
-    /// left-padded pass), its KV cache is copied to every sequence that extends it, and only the suffixes are run.
-    /// Results equal <see cref="TokenLogProbs"/> on the full sequences.
+    /// Per-token log-probabilities of sequences scored through their prefix tree: a run of tokens shared by several
+    /// sequences (a subject's few-shot examples, a question's prompt) is run once, and what follows it continues from a
+    /// copy of its KV cache, one tree level per forward pass. A sequence that starts with a prefix kept from an earlier
+    /// call starts from that prefix's cache. Results equal <see cref="TokenLogProbs"/> on the full sequences.
     /// </summary>
-    /// <param name="prefixes">The shared prefixes.</param>
-    /// <param name="members">For each sequence, its prefix index and its suffix (at least one token).</param>
+    /// <param name="sequences">The sequences.</param>
+    /// <param name="minShared">The fewest tokens worth sharing.</param>
     /// <param name="cancellationToken">Stops between passes.</param>
-    public IReadOnlyList<double[]> TokenLogProbsSharingPrefixes(IReadOnlyList<IReadOnlyList<int>> prefixes, IReadOnlyList<(int Prefix, IReadOnlyList<int> Suffix)> members, CancellationToken cancellationToken = default)
+    public IReadOnlyList<double[]> TokenLogProbsSharingPrefixes(IReadOnlyList<IReadOnlyList<int>> sequences, int minShared, CancellationToken cancellationToken = default)
     {
-        var groups = prefixes.Count;
-        var (ids, mask, positions, prefixLength) = LeftPad(prefixes);
-
-        cancellationToken.ThrowIfCancellationRequested();
-        using var head = Forward(ids, groups, prefixLength, mask, positions, past: null, keepPresent: true);
-        var vocab = VocabOf(head.Logits);
-        var prefixLogProbs = new double[groups][];
-        var lastRows = new float[groups][];
-        for (var g = 0; g < groups; g++)
+        // logProbs[i][t] = log p(token t | tokens before t); index 0 has none.
+        var logProbs = sequences.Select(s => new double[s.Count]).ToArray();
+        var groups = Enumerable.Range(0, sequences.Count)
+            .GroupBy(i => Prefixes.Match(sequences[i], minShared) is { } hit ? (hit.Entry, Past: hit.Shared - 1) : (Entry: (CachedPrefix?)null, Past: 0))
+            .ToList();
+        foreach (var group in groups)
         {
-            prefixLogProbs[g] = RowLogProbs(head.Logits, ids, g, prefixes[g].Count, prefixLength);
-            lastRows[g] = new float[vocab];
-            ReadRow(head.Logits, ((g * prefixLength) + prefixLength - 1) * vocab, lastRows[g]);
+            var (entry, past) = group.Key;
+            foreach (var i in entry is null ? Enumerable.Empty<int>() : group)
+            {
+                // The first token after the kept part is run again (its logits score the token after it); its own
+                // log-probability and those before it are the cached prefix's.
+                Array.Copy(entry!.LogProbs, 1, logProbs[i], 1, past);
+            }
+
+            var roots = PrefixTree.Build(sequences, group, past, minShared);
+            ScoreTree(roots, entry, past, sequences, logProbs, minShared, cancellationToken);
         }
 
-        var rows = members.Select(m => m.Prefix).ToArray();
-        var past = new List<OrtValue>(Signature.Cache.Count);
+        return logProbs.Select(row => row.Length > 0 ? row[1..] : row).ToArray();
+    }
+
+    /// <summary>The prefixes kept between scoring calls.</summary>
+    public PrefixCache Prefixes { get; } = new(maxEntries: 16, maxBytes: 256L << 20);
+
+    private void ScoreTree(List<PrefixNode> roots, CachedPrefix? entry, int pastLength, IReadOnlyList<IReadOnlyList<int>> sequences, double[][] logProbs, int minShared, CancellationToken cancellationToken)
+    {
+        var level = roots;
+        var pastMasks = roots.Select(_ => Enumerable.Repeat(1L, pastLength).ToArray()).ToList();
+        IReadOnlyList<OrtValue>? past = entry is null ? null
+            : entry.Cache.Select((value, i) => CopyRows(value, Signature.Cache[i], new int[roots.Count], pastLength)).ToList();
+        var kept = new List<(PrefixNode Node, List<OrtValue> Cache)>();
         try
         {
-            for (var i = 0; i < Signature.Cache.Count; i++)
+            while (level.Count > 0)
             {
-                past.Add(GatherRows(head.Present[i], Signature.Cache[i], rows, prefixLength));
-            }
-
-            // Suffixes are right-padded: with a causal model, padding after a token cannot change it.
-            var batch = members.Count;
-            var suffixLength = members.Max(m => m.Suffix.Count);
-            var total = prefixLength + suffixLength;
-            var suffixIds = new long[batch * suffixLength];
-            var suffixMask = new long[batch * total];
-            var suffixPositions = new long[batch * suffixLength];
-            for (var b = 0; b < batch; b++)
-            {
-                var (prefix, suffix) = members[b];
-                for (var t = 0; t < prefixLength; t++)
+                cancellationToken.ThrowIfCancellationRequested();
+                var rows = level.Count;
+                var segmentLength = level.Max(n => n.Segment.Count);
+                var total = pastLength + segmentLength;
+                var ids = new long[rows * segmentLength];
+                var mask = new long[rows * total];
+                var positions = new long[rows * segmentLength];
+                for (var r = 0; r < rows; r++)
                 {
-                    suffixMask[b * total + t] = mask[prefix * prefixLength + t];
+                    var node = level[r];
+                    pastMasks[r].CopyTo(mask, r * total);
+                    // Segments are right-padded: with a causal model, padding after a token cannot change it.
+                    for (var j = 0; j < segmentLength; j++)
+                    {
+                        var real = j < node.Segment.Count;
+                        ids[(r * segmentLength) + j] = real ? node.Segment[j] : _padId;
+                        mask[(r * total) + pastLength + j] = real ? 1 : 0;
+                        positions[(r * segmentLength) + j] = node.Start + j;
+                    }
                 }
 
-                for (var j = 0; j < suffixLength; j++)
+                using var step = Forward(ids, rows, segmentLength, mask, positions, past, keepPresent: level.Any(n => n.Children.Count > 0));
+                DisposeAll(past);
+                past = null;
+
+                var next = new List<PrefixNode>();
+                var parentRows = new List<int>();
+                for (var r = 0; r < rows; r++)
                 {
-                    var real = j < suffix.Count;
-                    suffixIds[b * suffixLength + j] = real ? suffix[j] : _padId;
-                    suffixMask[b * total + prefixLength + j] = real ? 1 : 0;
-                    suffixPositions[b * suffixLength + j] = prefixes[prefix].Count + j;
+                    var node = level[r];
+                    var members = node.Sequences.ToList();
+                    for (var j = 1; j < node.Segment.Count; j++)
+                    {
+                        var value = LogSoftmaxAt(step.Logits, r, j - 1, segmentLength, node.Segment[j]);
+                        members.ForEach(i => logProbs[i][node.Start + j] = value);
+                    }
+
+                    foreach (var child in node.Children)
+                    {
+                        var value = LogSoftmaxAt(step.Logits, r, node.Segment.Count - 1, segmentLength, child.Segment[0]);
+                        child.Sequences.ToList().ForEach(i => logProbs[i][child.Start] = value);
+                        next.Add(child);
+                        parentRows.Add(r);
+                    }
+
+                    if (level == roots && node.SharedAcrossBranches && node.Start + node.Segment.Count >= minShared)
+                    {
+                        kept.Add((node, step.Present.Select((value, i) => CopyRows(value, Signature.Cache[i], [r], node.Start + node.Segment.Count)).ToList()));
+                    }
                 }
+
+                if (next.Count > 0)
+                {
+                    var gather = parentRows.ToArray();
+                    past = step.Present.Select((value, i) => CopyRows(value, Signature.Cache[i], gather, total)).ToList();
+                    pastMasks = parentRows.Select(r => mask[(r * total)..((r + 1) * total)]).ToList();
+                }
+
+                level = next;
+                pastLength = total;
             }
 
-            cancellationToken.ThrowIfCancellationRequested();
-            using var tail = Forward(suffixIds, batch, suffixLength, suffixMask, suffixPositions, past, keepPresent: false);
-            var results = new List<double[]>(batch);
-            for (var b = 0; b < batch; b++)
+            foreach (var (node, cache) in kept)
             {
-                var (prefix, suffix) = members[b];
-                var row = new double[prefixLogProbs[prefix].Length + suffix.Count];
-                prefixLogProbs[prefix].CopyTo(row, 0);
-                var offset = prefixLogProbs[prefix].Length;
-                row[offset] = LogSoftmax(lastRows[prefix], suffix[0]);
-                for (var j = 1; j < suffix.Count; j++)
-                {
-                    row[offset + j] = LogSoftmaxAt(tail.Logits, b, j - 1, suffixLength, suffix[j]);
-                }
-
-                results.Add(row);
+                var length = node.Start + node.Segment.Count;
+                var member = node.Sequences.First();
+                Prefixes.Add(new CachedPrefix(sequences[member].Take(length).ToArray(), logProbs[member][..length], cache, cache.Sum(SizeInBytes)));
             }
 
-            return results;
+            kept.Clear();
         }
         finally
         {
-            foreach (var value in past)
-            {
-                value.Dispose();
-            }
+            DisposeAll(past);
+            kept.ForEach(k => DisposeAll(k.Cache));
         }
     }
 
-    /// <summary>Copies batch rows of a KV tensor (row <c>rows[i]</c> becomes row i), for any layout and element type.</summary>
-    private static OrtValue GatherRows(OrtValue source, KvSlot slot, int[] rows, int length)
+    private static void DisposeAll(IEnumerable<OrtValue>? values)
     {
-        var sourceShape = slot.Shape(1, length);
-        var batchAxis = slot.Kind == KvKind.Stacked ? 1 : 0;
-        var outer = batchAxis == 1 ? 2 : 1;
-        var inner = (int)(sourceShape.Aggregate(1L, (a, d) => a * d) / outer);
-        var sourceBatch = (int)source.GetTensorTypeAndShape().Shape[batchAxis];
-        var shape = slot.Shape(rows.Length, length);
+        foreach (var value in values ?? [])
+        {
+            value.Dispose();
+        }
+    }
+
+    private static long SizeInBytes(OrtValue value)
+    {
+        var info = value.GetTensorTypeAndShape();
+        return info.ElementCount * (info.ElementDataType == TensorElementType.Float16 ? 2 : 4);
+    }
+
+    /// <summary>
+    /// The first <paramref name="count"/> positions of batch rows of a KV tensor (row <c>rows[i]</c> becomes row i), for
+    /// any layout and element type.
+    /// </summary>
+    private static OrtValue CopyRows(OrtValue source, KvSlot slot, int[] rows, int count)
+    {
+        var sourceShape = source.GetTensorTypeAndShape().Shape;
+        var outer = slot.Kind == KvKind.Stacked ? 2 : 1;
+        var layout = new KvLayout(outer, (int)sourceShape[slot.Kind == KvKind.Stacked ? 1 : 0], (int)sourceShape[^3], (int)sourceShape[^2], (int)sourceShape[^1]);
+        var shape = slot.Shape(rows.Length, count);
         if (slot.ElementType == TensorElementType.Float16)
         {
-            var target = new Float16[outer * rows.Length * inner];
-            Gather(source.GetTensorDataAsSpan<Float16>(), target, rows, outer, sourceBatch, inner);
+            var target = new Float16[outer * rows.Length * layout.Heads * count * layout.HeadSize];
+            Copy(source.GetTensorDataAsSpan<Float16>(), target, rows, count, layout);
             return OrtValue.CreateTensorValueFromMemory(target, shape);
         }
         else
         {
-            var target = new float[outer * rows.Length * inner];
-            Gather(source.GetTensorDataAsSpan<float>(), target, rows, outer, sourceBatch, inner);
+            var target = new float[outer * rows.Length * layout.Heads * count * layout.HeadSize];
+            Copy(source.GetTensorDataAsSpan<float>(), target, rows, count, layout);
             return OrtValue.CreateTensorValueFromMemory(target, shape);
         }
     }
 
-    private static void Gather<T>(ReadOnlySpan<T> source, Span<T> target, int[] rows, int outer, int sourceBatch, int inner)
+    private readonly record struct KvLayout(int Outer, int Batch, int Heads, int Length, int HeadSize);
+
+    private static void Copy<T>(ReadOnlySpan<T> source, Span<T> target, int[] rows, int count, KvLayout from)
     {
-        for (var o = 0; o < outer; o++)
+        var block = count * from.HeadSize;
+        for (var o = 0; o < from.Outer; o++)
         {
             for (var r = 0; r < rows.Length; r++)
             {
-                source.Slice(((o * sourceBatch) + rows[r]) * inner, inner).CopyTo(target.Slice(((o * rows.Length) + r) * inner, inner));
+                for (var h = 0; h < from.Heads; h++)
+                {
+                    var sourceAt = ((((o * from.Batch) + rows[r]) * from.Heads) + h) * from.Length * from.HeadSize;
+                    var targetAt = ((((o * rows.Length) + r) * from.Heads) + h) * block;
+                    source.Slice(sourceAt, block).CopyTo(target.Slice(targetAt, block));
+                }
             }
         }
+    }
+
+    /// <summary>One forward pass of <paramref name="rows"/> rows of <paramref name="tokens"/> tokens, to measure what a batch of that shape takes.</summary>
+    public void Probe(int rows, int tokens, bool keepPresent, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var ids = Enumerable.Repeat((long)_padId, rows * tokens).ToArray();
+        var mask = Enumerable.Repeat(1L, rows * tokens).ToArray();
+        var positions = Enumerable.Range(0, rows).SelectMany(_ => Enumerable.Range(0, tokens).Select(t => (long)t)).ToArray();
+        using var result = Forward(ids, rows, tokens, mask, positions, past: null, keepPresent);
     }
 
     /// <summary>The logits of the last position of each row after a full forward pass without cache (for tests).</summary>
@@ -344,6 +418,7 @@ internal sealed class OnnxDecoder : IDisposable
             using var options = new RunOptions();
             var outputs = _session.Run(options, names, values, outputNames);
             ForwardPasses++;
+            TokensRun += ids.Length;
             return new StepOutputs(outputs, keepPresent);
         }
         finally
@@ -419,7 +494,11 @@ internal sealed class OnnxDecoder : IDisposable
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        Prefixes.Dispose();
+        _session.Dispose();
+    }
 
     /// <summary>The outputs of one forward pass; the present values become the next step's past.</summary>
     private sealed class StepOutputs(IDisposableReadOnlyCollection<OrtValue> outputs, bool hasPresent) : IDisposable

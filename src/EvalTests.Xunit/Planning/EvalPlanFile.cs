@@ -83,8 +83,8 @@ public sealed record EvalPlanFile
     /// <summary>Where <c>*.verified.txt</c> score snapshots live (checked in beside the test project).</summary>
     public string? SnapshotDirectory { get; init; }
 
-    /// <summary>Requests per model call.</summary>
-    public int BatchSize { get; init; } = 16;
+    /// <summary>Requests per model call, or <c>auto</c> to measure the largest batch that fits.</summary>
+    public string BatchSize { get; init; } = "16";
 
     /// <summary>A token budget per batch (rows × longest request) instead of <see cref="BatchSize"/>; empty for none.</summary>
     public string? BatchTokens { get; init; }

@@ -33,6 +33,10 @@ public sealed class EvaluationCases
         var result = evaluation.Result!;
         var output = TestContext.Current.TestOutputHelper;
         output?.WriteLine($"model {target.Model} ({evaluation.Descriptor!.Identity}); model loads in this run: {EvaluationSession.ModelLoads}");
+        if (result.MeasuredBatchSizes.Count > 0)
+        {
+            output?.WriteLine($"batch size (auto): {string.Join(", ", result.MeasuredBatchSizes.Select(m => $"{m.Key.ToString().ToLowerInvariant()} {m.Value}"))}");
+        }
         if (target.Kind == EvalCaseKind.Snapshot)
         {
             ScoreSnapshot.Verify(target, evaluation, plan, output);

@@ -64,11 +64,14 @@ internal static class EvaluationSession
             descriptor = languageModel.Descriptor;
             var workDir = plan.WorkDir ?? Path.Combine("outputs", "default");
             var reuse = NullIfEmpty(Environment.GetEnvironmentVariable(ReuseVariable)) ?? NullIfEmpty(plan.Reuse);
+            var autoBatch = plan.BatchSize.Equals("auto", StringComparison.OrdinalIgnoreCase);
             var settings = new RunSettings
             {
                 WorkDir = workDir,
                 Timestamp = reuse is null ? null : RunOutputLayout.ResolveReuse(workDir, reuse),
-                BatchSize = plan.BatchSize,
+                AutoBatchSize = autoBatch,
+                BatchSize = autoBatch ? 16 : (int?)Number("The EvalTestsBatchSize property", plan.BatchSize) is not { } size ? 16
+                    : size >= 1 ? size : throw new ArgumentException($"The EvalTestsBatchSize property is '{plan.BatchSize}'; expected a positive number or auto."),
                 BatchTokens = (int?)Number("The EvalTestsBatchTokens property", plan.BatchTokens),
                 MaxOutLen = plan.MaxOutLen,
                 LimitPerConfig = plan.Datasets.Where(d => d.Limit is > 0)

@@ -106,6 +106,44 @@ public sealed class EvaluationRunnerTests : IDisposable
         Assert.Equal([16, 16, 6], model.Batches);
     }
 
+    [Theory]
+    [InlineData("ceval_gen", 54)]
+    [InlineData("ceval_ppl", 54 * 4)]
+    public async Task ARepeatedQuestion_IsAskedOnce_AndAnswersBothCopies(string config, int expectedRequests)
+    {
+        // college_economics' val split holds one question twice (ids 5 and 54, same text and options, golds D and C).
+        var model = new ScriptedLanguageModel(_ => "D", prompt => prompt.ToPlainText().EndsWith('D') ? 0.5 : 1.0);
+        var plan = RunPlan.Create(DatasetCatalog.Default, [config], ["college_economics"]);
+
+        var result = await new EvaluationRunner(model, Settings with { BatchSize = 64 }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        Assert.Equal(expectedRequests, model.Batches.Sum());
+        Assert.Equal(expectedRequests, result.SentRequests);
+        var samples = result.Tasks[0].Samples;
+        Assert.Equal(55, samples.Count);
+        Assert.Equal(("D", "D"), (samples[5].Answer, samples[54].Answer));
+        Assert.Equal((SampleOutcome.Correct, SampleOutcome.Wrong), (samples[5].Outcome, samples[54].Outcome));
+    }
+
+    [Fact]
+    public async Task AutoBatchSize_AsksTheModelWithTheLongestRequest_AndBatchesByItsAnswer()
+    {
+        var model = new ScriptedLanguageModel(_ => "A") { Capacity = _ => 5 };
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network"]);
+
+        var result = await new EvaluationRunner(model, Settings with { AutoBatchSize = true, MaxOutLen = 7 }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        var (tokens, mode, limit) = Assert.Single(model.CapacityQuestions);
+        Assert.Equal((EvalMode.Gen, 19), (mode, limit));
+        Assert.Equal(MaxPromptLength(_work.Path) + 7, tokens);
+        Assert.Equal([5, 5, 5, 4], model.Batches);
+        Assert.Equal(5, result.MeasuredBatchSizes[EvalMode.Gen]);
+    }
+
+    /// <summary>The longest origin_prompt the run wrote (the scripted model counts a character as a token).</summary>
+    private static int MaxPromptLength(string work) => JsonNode.Parse(File.ReadAllText(Path.Combine(work, "20261124_120000", "predictions", "scripted", "ceval-computer_network.json")))!
+        .AsObject().Max(p => ((string)p.Value!["origin_prompt"]!).Length);
+
     [Fact]
     public async Task ModeTheModelCannotServe_IsRefusedBeforeAnyWork()
     {
