@@ -129,4 +129,35 @@ public sealed class PrefixSharingTests
             }
         }
     }
+
+    [Fact]
+    public async Task APrefixKeptDuringACall_DoesNotEvictOneALaterGroupOfTheSameCallStartsFrom()
+    {
+        await using var model = OnnxLanguageModel.Load(new OnnxModelOptions { ModelFolder = SharedData.Model("stories260K"), Provider = ExecutionProviderPreference.Cpu });
+        var first = "Once upon a time, there was a little bird who lived in a tall tree near the river.\n";
+        var second = "Tom had a red ball and a blue kite, and he played with them every day in the park.\n";
+        LogLikelihoodRequest Ask(string prompt, string label) => new(new Prompt([new(TurnRole.Human, prompt), new(TurnRole.Bot, label)]));
+        var ct = TestContext.Current.CancellationToken;
+        await model.LogLikelihoodAsync(
+            [Ask(first + second + "Which was tall?", "A"), Ask(first + second + "Which was tall?", "B"), Ask(first + second + "Name the toys.", "A"), Ask(first + second + "Name the toys.", "B")], ct);
+        Assert.Equal([model.Encode(first + second).Count], model.Decoder.Prefixes.Lengths);
+
+        // Two questions extend the kept shots by a long shared stem (a new, longer prefix that replaces the kept one),
+        // and one shares only the first shot with it: it starts from the kept prefix in a later group of the same call.
+        var stem = "Lily and her little brother went to the big green park to play on a sunny day. ";
+        var requests = new[]
+        {
+            Ask(first + second + stem + "Who went?", "A"), Ask(first + second + stem + "Who went?", "B"),
+            Ask(first + second + stem + "Where did they go?", "A"), Ask(first + second + stem + "Where did they go?", "B"),
+            Ask(first + "Sam ate an apple. Which fruit was red?", "C"),
+        };
+        var results = await model.LogLikelihoodAsync(requests, ct);
+
+        Assert.Equal(5, model.Decoder.Prefixes.Hits);
+        foreach (var (request, result) in requests.Zip(results))
+        {
+            var alone = model.Decoder.TokenLogProbs([model.Encode(request.Prompt.ToPlainText()).ToList()], ct)[0];
+            Assert.Equal(alone, result.TokenLogProbs.ToArray(), (a, b) => Math.Abs(a - b) < 1e-4);
+        }
+    }
 }

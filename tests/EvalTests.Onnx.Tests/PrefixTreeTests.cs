@@ -24,7 +24,6 @@ public sealed class PrefixTreeTests
 
         var root = Assert.Single(roots);
         Assert.Equal(shots, root.Segment);
-        Assert.True(root.SharedAcrossBranches);
         Assert.Equal(2, root.Children.Count);
         var question = root.Children.Single(c => c.Segment[0] == 2000);
         Assert.Equal(40, question.Start);
@@ -55,7 +54,6 @@ public sealed class PrefixTreeTests
         var root = Assert.Single(roots);
         Assert.Equal([0], root.Ends);
         Assert.Equal(2, root.Children.Count);
-        Assert.False(root.SharedAcrossBranches);
     }
 
     [Fact]

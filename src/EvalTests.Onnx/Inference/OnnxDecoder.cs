@@ -159,27 +159,42 @@ internal sealed class OnnxDecoder : IDisposable
         var groups = Enumerable.Range(0, sequences.Count)
             .GroupBy(i => Prefixes.Match(sequences[i], minShared) is { } hit ? (hit.Entry, Past: hit.Shared - 1) : (Entry: (CachedPrefix?)null, Past: 0))
             .ToList();
-        foreach (var group in groups)
+        // New prefixes are kept only once every group has run: keeping one can evict an entry a later group starts from.
+        var kept = new List<CachedPrefix>();
+        try
         {
-            var (entry, past) = group.Key;
-            foreach (var i in entry is null ? Enumerable.Empty<int>() : group)
+            foreach (var group in groups)
             {
-                // The first token after the kept part is run again (its logits score the token after it); its own
-                // log-probability and those before it are the cached prefix's.
-                Array.Copy(entry!.LogProbs, 1, logProbs[i], 1, past);
-            }
+                var (entry, past) = group.Key;
+                foreach (var i in entry is null ? Enumerable.Empty<int>() : group)
+                {
+                    // The first token after the kept part is run again (its logits score the token after it); its own
+                    // log-probability and those before it are the cached prefix's.
+                    Array.Copy(entry!.LogProbs, 1, logProbs[i], 1, past);
+                }
 
-            var roots = PrefixTree.Build(sequences, group, past, minShared);
-            ScoreTree(roots, entry, past, sequences, logProbs, minShared, cancellationToken);
+                var roots = PrefixTree.Build(sequences, group, past, minShared);
+                kept.AddRange(ScoreTree(roots, entry, past, sequences, logProbs, minShared, cancellationToken));
+            }
+        }
+        catch
+        {
+            kept.ForEach(k => k.Dispose());
+            throw;
         }
 
+        kept.ForEach(Prefixes.Add);
         return logProbs.Select(row => row.Length > 0 ? row[1..] : row).ToArray();
     }
 
     /// <summary>The prefixes kept between scoring calls.</summary>
     public PrefixCache Prefixes { get; } = new(maxEntries: 16, maxBytes: 256L << 20);
 
-    private void ScoreTree(List<PrefixNode> roots, CachedPrefix? entry, int pastLength, IReadOnlyList<IReadOnlyList<int>> sequences, double[][] logProbs, int minShared, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one group's tree level by level; returns its shared top nodes to be kept (a subject's shots, or a lone
+    /// question's prompt, whose shots a later question of the subject starts from).
+    /// </summary>
+    private List<CachedPrefix> ScoreTree(List<PrefixNode> roots, CachedPrefix? entry, int pastLength, IReadOnlyList<IReadOnlyList<int>> sequences, double[][] logProbs, int minShared, CancellationToken cancellationToken)
     {
         var level = roots;
         var pastMasks = roots.Select(_ => Enumerable.Repeat(1L, pastLength).ToArray()).ToList();
@@ -235,7 +250,7 @@ internal sealed class OnnxDecoder : IDisposable
                         parentRows.Add(r);
                     }
 
-                    if (level == roots && node.SharedAcrossBranches && node.Start + node.Segment.Count >= minShared)
+                    if (level == roots && node.Children.Count > 0 && node.Start + node.Segment.Count >= minShared)
                     {
                         kept.Add((node, step.Present.Select((value, i) => CopyRows(value, Signature.Cache[i], [r], node.Start + node.Segment.Count)).ToList()));
                     }
@@ -252,14 +267,14 @@ internal sealed class OnnxDecoder : IDisposable
                 pastLength = total;
             }
 
-            foreach (var (node, cache) in kept)
+            var prefixes = kept.Select(k =>
             {
-                var length = node.Start + node.Segment.Count;
-                var member = node.Sequences.First();
-                Prefixes.Add(new CachedPrefix(sequences[member].Take(length).ToArray(), logProbs[member][..length], cache, cache.Sum(SizeInBytes)));
-            }
-
+                var length = k.Node.Start + k.Node.Segment.Count;
+                var member = k.Node.Sequences.First();
+                return new CachedPrefix(sequences[member].Take(length).ToArray(), logProbs[member][..length], k.Cache, k.Cache.Sum(SizeInBytes));
+            }).ToList();
             kept.Clear();
+            return prefixes;
         }
         finally
         {

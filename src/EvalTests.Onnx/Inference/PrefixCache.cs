@@ -25,13 +25,16 @@ internal sealed class CachedPrefix(IReadOnlyList<int> tokens, double[] logProbs,
 }
 
 /// <summary>
-/// The KV caches of the longest prefixes recent scoring calls shared across questions (a subject's few-shot examples),
+/// The KV caches of prefixes recent scoring calls shared between sequences (a subject's few-shot examples, a question's prompt),
 /// so the next call that starts with one runs only what follows it. Least recently used entries go first once the
 /// entry count or the byte budget is passed.
 /// </summary>
 internal sealed class PrefixCache(int maxEntries, long maxBytes) : IDisposable
 {
     private readonly LinkedList<CachedPrefix> _entries = new();
+
+    /// <summary>The kept prefixes' token counts, most recently used first (for tests).</summary>
+    public IReadOnlyList<int> Lengths => _entries.Select(e => e.Tokens.Count).ToList();
 
     /// <summary>How many sequences started from a cached prefix, for tests and benchmarks.</summary>
     public long Hits { get; private set; }

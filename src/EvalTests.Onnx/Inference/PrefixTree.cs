@@ -19,9 +19,6 @@ internal sealed class PrefixNode(int start, IReadOnlyList<int> segment)
     /// <summary>The sequences that end with this node's last token.</summary>
     public List<int> Ends { get; } = [];
 
-    /// <summary>Whether a child of this node has children of its own: the shape of a few-shot prefix over several questions.</summary>
-    public bool SharedAcrossBranches => Children.Any(c => c.Children.Count > 0);
-
     /// <summary>Every sequence that runs through this node.</summary>
     public IEnumerable<int> Sequences => Ends.Concat(Children.SelectMany(c => c.Sequences));
 }
