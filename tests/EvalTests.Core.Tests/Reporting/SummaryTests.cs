@@ -98,3 +98,20 @@ public sealed class SummaryTests
         Assert.Equal(expected, PythonRepr.FormatFloat(value));
     }
 }
+
+/// <summary>Python's round, which OpenCompass's summaries use.</summary>
+public sealed class PythonMathTests
+{
+    [Theory]
+    [InlineData(6.335, 6.33)]    // binary 6.33499999…: Python rounds down, Math.Round(6.335, 2) gives 6.34
+    [InlineData(2.675, 2.67)]    // the Python documentation's own example
+    [InlineData(0.125, 0.12)]    // an exact binary half: to even
+    [InlineData(0.375, 0.38)]
+    [InlineData(-1.005, -1.0)]   // binary -1.00499999…
+    [InlineData(7.666666666666667, 7.67)]
+    [InlineData(42.0, 42.0)]
+    public void Round_MatchesPythonsRoundToTwoDigits(double value, double python)
+    {
+        Assert.Equal(python, PythonMath.Round(value, 2));
+    }
+}
