@@ -10,6 +10,26 @@ public sealed class PrefixSharingTests
 {
     public static TheoryData<string> Models => ["stories260K", "tiny-random-gpt2-fp32", "tiny-qwen35-cuda"];
 
+    private static OnnxLanguageModel Load(string name) => OnnxLanguageModel.Load(new OnnxModelOptions
+    {
+        ModelFolder = SharedData.Model(name),
+        TokenizerFolder = name == "stories260K" ? null : Path.Combine(SharedData.Model("tiny-random-gpt2-fp32"), "vocab1000"),
+        Provider = ExecutionProviderPreference.Cpu,
+    });
+
+    /// <summary>Asserts a result equals the sequence's log-probabilities from one plain pass over it alone.</summary>
+    private static void AssertScoresAsAlone(OnnxLanguageModel model, LogLikelihoodRequest request, LogLikelihoodResult result)
+    {
+        // fp32 graphs agree to 1e-4; an fp16 graph's logits are quantized near 4e-3, so batch shape moves them that much.
+        var tolerance = model.Decoder.Signature.LogitsType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16 ? 5e-3 : 1e-4;
+        var alone = model.Decoder.TokenLogProbs([model.Encode(request.Prompt.ToPlainText()).ToList()], TestContext.Current.CancellationToken)[0];
+        Assert.Equal(alone.Length, result.TokenLogProbs.Count);
+        for (var t = 0; t < alone.Length; t++)
+        {
+            Assert.Equal(alone[t], result.TokenLogProbs[t], tolerance);
+        }
+    }
+
     [Fact]
     public async Task SharingSwitchedOff_ScoresEverySequenceInFull_WithTheSameResults()
     {
@@ -53,12 +73,7 @@ public sealed class PrefixSharingTests
     [MemberData(nameof(Models))]
     public async Task SharedPrefixScoring_EqualsScoringEachSequenceAlone(string name)
     {
-        await using var model = OnnxLanguageModel.Load(new OnnxModelOptions
-        {
-            ModelFolder = SharedData.Model(name),
-            TokenizerFolder = name == "stories260K" ? null : Path.Combine(SharedData.Model("tiny-random-gpt2-fp32"), "vocab1000"),
-            Provider = ExecutionProviderPreference.Cpu,
-        });
+        await using var model = Load(name);
         var question = "Lily and Tom went to the park. They saw a big dog and a small cat. Which animal was big? Options follow.";
         var other = "Once upon a time, there was a little bird who lived in a tall tree near the river bank.";
         var requests = new[] { "A", "B", "C", "D" }.Select(label => new LogLikelihoodRequest(new Prompt([new(TurnRole.Human, question), new(TurnRole.Bot, label)])))
@@ -69,18 +84,9 @@ public sealed class PrefixSharingTests
 
         var batched = await model.LogLikelihoodAsync(requests, ct);
 
-        // fp32 graphs agree to 1e-4; an fp16 graph's logits are quantized near 4e-3, so batch shape moves them that much.
-        var tolerance = model.Decoder.Signature.LogitsType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16 ? 5e-3 : 1e-4;
-
         for (var i = 0; i < requests.Count; i++)
         {
-            var tokens = model.Encode(requests[i].Prompt.ToPlainText()).ToList();
-            var alone = model.Decoder.TokenLogProbs([tokens], ct)[0];
-            Assert.Equal(alone.Length, batched[i].TokenLogProbs.Count);
-            for (var t = 0; t < alone.Length; t++)
-            {
-                Assert.Equal(alone[t], batched[i].TokenLogProbs[t], tolerance);
-            }
+            AssertScoresAsAlone(model, requests[i], batched[i]);
         }
     }
 
@@ -88,12 +94,7 @@ public sealed class PrefixSharingTests
     [MemberData(nameof(Models))]
     public async Task AFewShotPrefixKeptFromAnEarlierCall_IsNotRunAgain_AndScoresAsIfRunInFull(string name)
     {
-        await using var model = OnnxLanguageModel.Load(new OnnxModelOptions
-        {
-            ModelFolder = SharedData.Model(name),
-            TokenizerFolder = name == "stories260K" ? null : Path.Combine(SharedData.Model("tiny-random-gpt2-fp32"), "vocab1000"),
-            Provider = ExecutionProviderPreference.Cpu,
-        });
+        await using var model = Load(name);
         var shots = "Once upon a time, there was a little bird who lived in a tall tree. Which was tall? The tree.\n" +
                     "Tom had a red ball and a blue kite. Which toy was red? The ball.\n";
         LogLikelihoodRequest Option(string question, string label) => new(new Prompt([new(TurnRole.Human, shots + question), new(TurnRole.Bot, label)]));
@@ -118,22 +119,16 @@ public sealed class PrefixSharingTests
         var fullTokens = model.Encode(laterQuestion[0].Prompt.ToPlainText()).Count;
         Assert.True(model.Decoder.Prefixes.Hits >= 3, "the later question's options start from the kept shots");
         Assert.True(tokensRun < fullTokens - shotTokens + 16, $"ran {tokensRun} token positions; the options alone hold {fullTokens - shotTokens} tokens past the shots");
-        var tolerance = model.Decoder.Signature.LogitsType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16 ? 5e-3 : 1e-4;
         foreach (var (request, result) in laterQuestion.Zip(later).Concat(Question("Lily saw a big dog and a small cat. Which was big?").Zip(first.Take(3))))
         {
-            var alone = model.Decoder.TokenLogProbs([model.Encode(request.Prompt.ToPlainText()).ToList()], ct)[0];
-            Assert.Equal(alone.Length, result.TokenLogProbs.Count);
-            for (var t = 0; t < alone.Length; t++)
-            {
-                Assert.Equal(alone[t], result.TokenLogProbs[t], tolerance);
-            }
+            AssertScoresAsAlone(model, request, result);
         }
     }
 
     [Fact]
     public async Task APrefixKeptDuringACall_DoesNotEvictOneALaterGroupOfTheSameCallStartsFrom()
     {
-        await using var model = OnnxLanguageModel.Load(new OnnxModelOptions { ModelFolder = SharedData.Model("stories260K"), Provider = ExecutionProviderPreference.Cpu });
+        await using var model = Load("stories260K");
         var first = "Once upon a time, there was a little bird who lived in a tall tree near the river.\n";
         var second = "Tom had a red ball and a blue kite, and he played with them every day in the park.\n";
         LogLikelihoodRequest Ask(string prompt, string label) => new(new Prompt([new(TurnRole.Human, prompt), new(TurnRole.Bot, label)]));
@@ -156,8 +151,7 @@ public sealed class PrefixSharingTests
         Assert.Equal(5, model.Decoder.Prefixes.Hits);
         foreach (var (request, result) in requests.Zip(results))
         {
-            var alone = model.Decoder.TokenLogProbs([model.Encode(request.Prompt.ToPlainText()).ToList()], ct)[0];
-            Assert.Equal(alone, result.TokenLogProbs.ToArray(), (a, b) => Math.Abs(a - b) < 1e-4);
+            AssertScoresAsAlone(model, request, result);
         }
     }
 }
