@@ -29,7 +29,7 @@ public sealed record OnnxModelOptions
     /// <summary>The context length; defaults to what the config says.</summary>
     public int? ContextLength { get; init; }
 
-    /// <summary>Whether ppl scoring encodes a prompt shared by several options once (default); off only to measure the gain.</summary>
+    /// <summary>Whether a prefix shared by several prompts or options is encoded once (default); off only to measure the gain.</summary>
     public bool SharePrefixes { get; init; } = true;
 
     /// <summary>Threads ONNX Runtime may use inside an operator; null lets it take every core (one model per machine).</summary>
@@ -68,7 +68,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
 
     internal OnnxDecoder Decoder => _decoder;
 
-    /// <summary>Whether ppl scoring encodes a prompt shared by several options once (false once the graph refuses it).</summary>
+    /// <summary>Whether a prefix shared by several prompts or options is encoded once (false once the graph refuses it).</summary>
     public bool SharesPrefixes { get; private set; } = true;
 
     internal Tokenizer Tokenizer => _tokenizer;
@@ -205,13 +205,23 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
                 var items = group.ToList();
                 var prompts = items.Select(x => Truncate(x.r.Tokens, budget)).ToList();
                 var stops = settings.StopStrings;
-                var sequences = _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(),
-                    stops.Count == 0 ? null : (_, tokens) =>
-                    {
-                        var text = Decode(tokens);
-                        return stops.Any(s => text.Contains(s, StringComparison.Ordinal));
-                    },
-                    cancellationToken);
+                Func<int, IReadOnlyList<int>, bool>? stopped = stops.Count == 0 ? null : (_, tokens) =>
+                {
+                    var text = Decode(tokens);
+                    return stops.Any(s => text.Contains(s, StringComparison.Ordinal));
+                };
+                IReadOnlyList<GeneratedSequence> sequences;
+                try
+                {
+                    sequences = _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(), stopped, SharesPrefixes ? MinSharedPrefix : int.MaxValue, cancellationToken);
+                }
+                catch (OnnxRuntimeException) when (SharesPrefixes)
+                {
+                    // As in scoring: a fused attention kernel that refuses a past under a multi-token batch.
+                    SharesPrefixes = false;
+                    _decoder.Prefixes.Clear();
+                    sequences = _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(), stopped, int.MaxValue, cancellationToken);
+                }
                 for (var k = 0; k < items.Count; k++)
                 {
                     var text = Decode(sequences[k].Tokens);

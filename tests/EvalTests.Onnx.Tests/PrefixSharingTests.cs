@@ -154,4 +154,37 @@ public sealed class PrefixSharingTests
             AssertScoresAsAlone(model, request, result);
         }
     }
+
+    [Theory]
+    [InlineData("stories260K")]
+    [InlineData("tiny-qwen35-cuda")]
+    public async Task PromptsSharingAFewShotPrefix_RunItOnce_AndGenerateWhatEachGeneratesAlone(string name)
+    {
+        await using var model = Load(name);
+        var shots = "Once upon a time, there was a little bird who lived in a tall tree. Tom had a red ball and a blue kite.\n";
+        var requests = new[] { "Lily went to the park and", "One day, a big dog", "The cat was" }
+            .Select(q => new GenerationRequest(new Prompt([new(TurnRole.Human, shots + q)]), new GenerationSettings(12, [])))
+            .ToList();
+        var ct = TestContext.Current.CancellationToken;
+
+        var before = model.Decoder.TokensRun;
+        var batched = await model.GenerateAsync(requests, ct);
+        var tokensRun = model.Decoder.TokensRun - before;
+
+        if (name == "tiny-qwen35-cuda")
+        {
+            // Its fused attention refuses a past under a multi-token batch: generated the plain way instead.
+            Assert.False(model.SharesPrefixes);
+            Assert.All(batched, r => Assert.Null(r.Error));
+            return;
+        }
+
+        // Run three times, the shared tokens alone would take 3 × their count; once, the prompts' ends and 12 steps fit below.
+        Assert.True(tokensRun < 3 * model.Encode(shots).Count, $"ran {tokensRun} token positions for three prompts that share {model.Encode(shots).Count} tokens");
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var alone = await model.GenerateAsync([requests[i]], ct);
+            Assert.Equal(alone[0].Text, batched[i].Text);
+        }
+    }
 }

@@ -32,24 +32,24 @@ internal sealed class OnnxDecoder : IDisposable
     public long TokensRun { get; private set; }
 
     /// <summary>
-    /// Greedy decoding of a batch. Rows are left-padded to one length; each step feeds one token per row and the previous
-    /// step's present KV values. A row stops at an EOS id or when <paramref name="shouldStop"/> says so; the batch stops
-    /// when every row has stopped or <paramref name="maxNewTokens"/> is reached.
+    /// Greedy decoding of a batch. When the prompts share at least <paramref name="minShared"/> leading tokens (a
+    /// subject's few-shot examples), that prefix is run once and its KV cache copied to every row, and only the rest of
+    /// each prompt is run, right-padded; otherwise rows are left-padded to one length. Each step then feeds one token per
+    /// row and the previous step's present KV values. A row stops at an EOS id or when <paramref name="shouldStop"/>
+    /// says so; the batch stops when every row has stopped or <paramref name="maxNewTokens"/> is reached.
     /// </summary>
     public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens, IReadOnlyCollection<int> eosIds,
-        Func<int, IReadOnlyList<int>, bool>? shouldStop = null, CancellationToken cancellationToken = default)
+        Func<int, IReadOnlyList<int>, bool>? shouldStop = null, int minShared = int.MaxValue, CancellationToken cancellationToken = default)
     {
         var batch = prompts.Count;
-        var (ids, mask, positions, length) = LeftPad(prompts);
-
         var outputs = prompts.Select(_ => new List<int>()).ToArray();
         var finished = new bool[batch];
         var hitEos = new bool[batch];
+        var (step, mask, length, lastIndex) = PromptPass(prompts, keepPresent: maxNewTokens > 1, minShared, cancellationToken);
         var lastPosition = Enumerable.Range(0, batch).Select(b => (long)prompts[b].Count - 1).ToArray();
         var runningMask = mask.ToList();
-        var total = length;
+        var total = mask.Length / batch;
 
-        var step = Forward(ids, batch, length, mask, positions, past: null, keepPresent: maxNewTokens > 1);
         try
         {
             for (var generated = 0; generated < maxNewTokens; generated++)
@@ -59,7 +59,7 @@ internal sealed class OnnxDecoder : IDisposable
                 var seq = generated == 0 ? length : 1;
                 for (var b = 0; b < batch; b++)
                 {
-                    var token = ArgMax(step.Logits, b, seq - 1, seq);
+                    var token = ArgMax(step.Logits, b, generated == 0 ? lastIndex[b] : 0, seq);
                     next[b] = finished[b] ? _padId : token;
                     if (finished[b])
                     {
@@ -115,6 +115,63 @@ internal sealed class OnnxDecoder : IDisposable
         }
 
         return outputs.Select((o, b) => new GeneratedSequence(o, hitEos[b])).ToList();
+    }
+
+    /// <summary>
+    /// The first pass of generation: the prompts' logits and KV cache, the attention mask so far, the pass's sequence
+    /// length and where each row's last prompt token sits in it.
+    /// </summary>
+    private (StepOutputs Step, long[] Mask, int Length, int[] LastIndex) PromptPass(IReadOnlyList<IReadOnlyList<int>> prompts, bool keepPresent, int minShared, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var batch = prompts.Count;
+        var shared = prompts.Min(p => p.Count) - 1;
+        foreach (var prompt in prompts.Skip(1))
+        {
+            shared = Math.Min(shared, PrefixTree.CommonPrefix(prompts[0], prompt));
+        }
+
+        if (batch < 2 || shared < minShared)
+        {
+            var (ids, mask, positions, length) = LeftPad(prompts);
+            return (Forward(ids, batch, length, mask, positions, past: null, keepPresent), mask, length, Enumerable.Repeat(length - 1, batch).ToArray());
+        }
+
+        List<OrtValue> past;
+        using (var head = Forward([.. prompts[0].Take(shared).Select(t => (long)t)], 1, shared, Enumerable.Repeat(1L, shared).ToArray(),
+                   Enumerable.Range(0, shared).Select(t => (long)t).ToArray(), past: null, keepPresent: true))
+        {
+            past = head.Present.Select((value, i) => CopyRows(value, Signature.Cache[i], new int[batch], shared)).ToList();
+        }
+
+        try
+        {
+            // The rest of each prompt, right-padded: with a causal model, padding after a token cannot change it.
+            var suffixLength = prompts.Max(p => p.Count) - shared;
+            var total = shared + suffixLength;
+            var suffixIds = new long[batch * suffixLength];
+            var suffixMask = new long[batch * total];
+            var suffixPositions = new long[batch * suffixLength];
+            for (var b = 0; b < batch; b++)
+            {
+                Array.Fill(suffixMask, 1L, b * total, shared);
+                for (var j = 0; j < suffixLength; j++)
+                {
+                    var real = shared + j < prompts[b].Count;
+                    suffixIds[(b * suffixLength) + j] = real ? prompts[b][shared + j] : _padId;
+                    suffixMask[(b * total) + shared + j] = real ? 1 : 0;
+                    suffixPositions[(b * suffixLength) + j] = shared + j;
+                }
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var step = Forward(suffixIds, batch, suffixLength, suffixMask, suffixPositions, past, keepPresent);
+            return (step, suffixMask, suffixLength, prompts.Select(p => p.Count - shared - 1).ToArray());
+        }
+        finally
+        {
+            DisposeAll(past);
+        }
     }
 
     /// <summary>
