@@ -210,18 +210,8 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
                     var text = Decode(tokens);
                     return stops.Any(s => text.Contains(s, StringComparison.Ordinal));
                 };
-                IReadOnlyList<GeneratedSequence> sequences;
-                try
-                {
-                    sequences = _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(), stopped, SharesPrefixes ? MinSharedPrefix : int.MaxValue, cancellationToken);
-                }
-                catch (OnnxRuntimeException) when (SharesPrefixes)
-                {
-                    // As in scoring: a fused attention kernel that refuses a past under a multi-token batch.
-                    SharesPrefixes = false;
-                    _decoder.Prefixes.Clear();
-                    sequences = _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(), stopped, int.MaxValue, cancellationToken);
-                }
+                var sequences = WithSharedPrefixes(share =>
+                    _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(), stopped, share ? MinSharedPrefix : int.MaxValue, cancellationToken));
                 for (var k = 0; k < items.Count; k++)
                 {
                     var text = Decode(sequences[k].Tokens);
@@ -334,24 +324,31 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
     /// Scores sequences through their prefix tree (shared runs once, a subject's few-shot prefix kept between calls), or
     /// each in full once the graph has refused sharing.
     /// </summary>
-    private double[][] ScoreSharingPrefixes(List<IReadOnlyList<int>> sequences, CancellationToken cancellationToken)
+    private double[][] ScoreSharingPrefixes(List<IReadOnlyList<int>> sequences, CancellationToken cancellationToken) =>
+        WithSharedPrefixes<double[][]>(share => share
+            ? [.. _decoder.TokenLogProbsSharingPrefixes(sequences, MinSharedPrefix, cancellationToken)]
+            : [.. _decoder.TokenLogProbs(sequences, cancellationToken)]);
+
+    /// <summary>
+    /// Runs a decoder call sharing prefixes while the graph allows it. Some fused attention kernels (GroupQueryAttention
+    /// on CPU) refuse a multi-token batch on top of a past; such a model runs without sharing from then on.
+    /// </summary>
+    private T WithSharedPrefixes<T>(Func<bool, T> run)
     {
         if (SharesPrefixes)
         {
             try
             {
-                return [.. _decoder.TokenLogProbsSharingPrefixes(sequences, MinSharedPrefix, cancellationToken)];
+                return run(true);
             }
             catch (OnnxRuntimeException)
             {
-                // Some fused attention kernels (GroupQueryAttention on CPU) refuse a multi-token batch on top of a
-                // past; such a model is scored without sharing from now on.
                 SharesPrefixes = false;
                 _decoder.Prefixes.Clear();
             }
         }
 
-        return [.. _decoder.TokenLogProbs(sequences, cancellationToken)];
+        return run(false);
     }
 
     /// <summary>

@@ -122,14 +122,14 @@ public sealed class EvaluationRunner
         }
 
         await ReportProgressAsync(prepared, results, layout, cancellationToken).ConfigureAwait(false);
-        await DispatchAsync(pending.Where(r => r.Generation is not null).ToList(), results, layout, checkpoint, cancellationToken).ConfigureAwait(false);
-        await DispatchAsync(pending.Where(r => r.Scoring is not null).ToList(), results, layout, checkpoint, cancellationToken).ConfigureAwait(false);
+        var sent = await DispatchAsync(pending.Where(r => r.Generation is not null).ToList(), results, layout, checkpoint, cancellationToken).ConfigureAwait(false)
+            + await DispatchAsync(pending.Where(r => r.Scoring is not null).ToList(), results, layout, checkpoint, cancellationToken).ConfigureAwait(false);
         foreach (var task in prepared.Where(p => !results.ContainsKey(p.Task)))
         {
             results[task.Task] = await FinishAsync(task, layout, cancellationToken).ConfigureAwait(false);
         }
 
-        return await SummarizeAsync(plan, layout, results, replayed, pending.DistinctBy(r => r.Key).Count(), cancellationToken).ConfigureAwait(false);
+        return await SummarizeAsync(plan, layout, results, replayed, sent, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<RunResult> SummarizeAsync(RunPlan plan, RunOutputLayout layout, Dictionary<EvaluationTask, TaskResult> results, int replayed, int sent, CancellationToken cancellationToken)
@@ -199,7 +199,8 @@ public sealed class EvaluationRunner
         };
     }
 
-    private async Task DispatchAsync(List<PendingRequest> requests, Dictionary<EvaluationTask, TaskResult> results, RunOutputLayout layout, JsonLineStore checkpoint, CancellationToken cancellationToken)
+    /// <summary>Asks the model for the requests in batches; returns how many were sent (copies of one request count once).</summary>
+    private async Task<int> DispatchAsync(List<PendingRequest> requests, Dictionary<EvaluationTask, TaskResult> results, RunOutputLayout layout, JsonLineStore checkpoint, CancellationToken cancellationToken)
     {
         // Identical requests (a question repeated in a subset, or the same prompt in two configs) are asked once.
         var copies = requests.ToLookup(r => r.Key);
@@ -226,6 +227,8 @@ public sealed class EvaluationRunner
 
             await ReportProgressAsync(batch.SelectMany(r => copies[r.Key]).Select(r => r.Owner).Distinct(), results, layout, cancellationToken).ConfigureAwait(false);
         }
+
+        return distinct.Count;
 
         // An answer goes to every copy of its request; a good one is checkpointed (once, under the shared key).
         void Deliver(PendingRequest asked, GenerationResult? generation, LogLikelihoodResult? score, System.Text.Json.Nodes.JsonObject? stored)

@@ -138,35 +138,19 @@ internal sealed class OnnxDecoder : IDisposable
         }
 
         List<OrtValue> past;
-        using (var head = Forward([.. prompts[0].Take(shared).Select(t => (long)t)], 1, shared, Enumerable.Repeat(1L, shared).ToArray(),
-                   Enumerable.Range(0, shared).Select(t => (long)t).ToArray(), past: null, keepPresent: true))
+        var (headIds, headMask, headPositions, _) = LeftPad([prompts[0].Take(shared).ToList()]);
+        using (var head = Forward(headIds, 1, shared, headMask, headPositions, past: null, keepPresent: true))
         {
             past = head.Present.Select((value, i) => CopyRows(value, Signature.Cache[i], new int[batch], shared)).ToList();
         }
 
         try
         {
-            // The rest of each prompt, right-padded: with a causal model, padding after a token cannot change it.
-            var suffixLength = prompts.Max(p => p.Count) - shared;
-            var total = shared + suffixLength;
-            var suffixIds = new long[batch * suffixLength];
-            var suffixMask = new long[batch * total];
-            var suffixPositions = new long[batch * suffixLength];
-            for (var b = 0; b < batch; b++)
-            {
-                Array.Fill(suffixMask, 1L, b * total, shared);
-                for (var j = 0; j < suffixLength; j++)
-                {
-                    var real = shared + j < prompts[b].Count;
-                    suffixIds[(b * suffixLength) + j] = real ? prompts[b][shared + j] : _padId;
-                    suffixMask[(b * total) + shared + j] = real ? 1 : 0;
-                    suffixPositions[(b * suffixLength) + j] = shared + j;
-                }
-            }
-
+            var pastMask = Enumerable.Repeat(1L, shared).ToArray();
+            var (ids, mask, positions, length) = RightPadOnPast(prompts.Select(p => ((IReadOnlyList<int>)p.Skip(shared).ToList(), shared, pastMask)).ToList());
             cancellationToken.ThrowIfCancellationRequested();
-            var step = Forward(suffixIds, batch, suffixLength, suffixMask, suffixPositions, past, keepPresent);
-            return (step, suffixMask, suffixLength, prompts.Select(p => p.Count - shared - 1).ToArray());
+            var step = Forward(ids, batch, length, mask, positions, past, keepPresent);
+            return (step, mask, length, prompts.Select(p => p.Count - shared - 1).ToArray());
         }
         finally
         {
@@ -264,25 +248,8 @@ internal sealed class OnnxDecoder : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var rows = level.Count;
-                var segmentLength = level.Max(n => n.Segment.Count);
+                var (ids, mask, positions, segmentLength) = RightPadOnPast(level.Select((n, r) => (n.Segment, n.Start, pastMasks[r])).ToList());
                 var total = pastLength + segmentLength;
-                var ids = new long[rows * segmentLength];
-                var mask = new long[rows * total];
-                var positions = new long[rows * segmentLength];
-                for (var r = 0; r < rows; r++)
-                {
-                    var node = level[r];
-                    pastMasks[r].CopyTo(mask, r * total);
-                    // Segments are right-padded: with a causal model, padding after a token cannot change it.
-                    for (var j = 0; j < segmentLength; j++)
-                    {
-                        var real = j < node.Segment.Count;
-                        ids[(r * segmentLength) + j] = real ? node.Segment[j] : _padId;
-                        mask[(r * total) + pastLength + j] = real ? 1 : 0;
-                        positions[(r * segmentLength) + j] = node.Start + j;
-                    }
-                }
-
                 using var step = Forward(ids, rows, segmentLength, mask, positions, past, keepPresent: level.Any(n => n.Children.Count > 0));
                 DisposeAll(past);
                 past = null;
@@ -419,6 +386,34 @@ internal sealed class OnnxDecoder : IDisposable
         var row = new float[vocab];
         ReadRow(result.Logits, (length - 1) * vocab, row);
         return row;
+    }
+
+    /// <summary>
+    /// Rows that continue a KV past: each row's tokens right-padded to one length (with a causal model, padding after a
+    /// token cannot change it), its past's mask followed by its own, and positions counting on from its real tokens.
+    /// </summary>
+    private (long[] Ids, long[] Mask, long[] Positions, int Length) RightPadOnPast(IReadOnlyList<(IReadOnlyList<int> Tokens, int Start, long[] PastMask)> rows)
+    {
+        var length = rows.Max(r => r.Tokens.Count);
+        var pastLength = rows[0].PastMask.Length;
+        var total = pastLength + length;
+        var ids = new long[rows.Count * length];
+        var mask = new long[rows.Count * total];
+        var positions = new long[rows.Count * length];
+        for (var b = 0; b < rows.Count; b++)
+        {
+            var (tokens, start, pastMask) = rows[b];
+            pastMask.CopyTo(mask, b * total);
+            for (var j = 0; j < length; j++)
+            {
+                var real = j < tokens.Count;
+                ids[(b * length) + j] = real ? tokens[j] : _padId;
+                mask[(b * total) + pastLength + j] = real ? 1 : 0;
+                positions[(b * length) + j] = start + j;
+            }
+        }
+
+        return (ids, mask, positions, length);
     }
 
     /// <summary>Rows left-padded to one length, with the attention mask and position ids Hugging Face would give them.</summary>
