@@ -102,13 +102,23 @@ public sealed class ResumeTests : IDisposable
         using var output = new StringWriter();
         using var error = new StringWriter();
         var workDir = _work.Combine("outputs");
+        // The run writes from other threads through the synchronized wrapper, which locks itself: read under that lock.
+        var syncOutput = TextWriter.Synchronized(output);
+        string Written()
+        {
+            lock (syncOutput)
+            {
+                return output.ToString();
+            }
+        }
+
         var running = EvalTestsCommand.InvokeAsync(
             ["run", "--model", SharedData.Model("stories260K"), "--datasets", "ceval_ppl", "--data-root", SharedData.Datasets, "-w", workDir, "--batch-size", "4"],
-            TextWriter.Synchronized(output), TextWriter.Synchronized(error), new Spectre.Console.Testing.TestConsole(), stop.Token);
+            syncOutput, TextWriter.Synchronized(error), new Spectre.Console.Testing.TestConsole(), stop.Token);
 
         // Ctrl-C once the first datasets are done (progress prints "done <dataset>").
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!output.ToString().Contains("  done ", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        while (!Written().Contains("  done ", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
