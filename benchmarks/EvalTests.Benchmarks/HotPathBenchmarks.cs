@@ -10,8 +10,8 @@ namespace EvalTests.Benchmarks;
 public class PromptBenchmarks
 {
     private OnnxLanguageModel _model = null!;
-    private MultipleChoicePrompter _prompter = null!;
-    private IReadOnlyList<Datasets.MultipleChoiceSample> _samples = null!;
+    private TemplatePrompter _prompter = null!;
+    private IReadOnlyList<Datasets.DatasetSample> _samples = null!;
     private string _text = null!;
 
     [GlobalSetup]

@@ -23,14 +23,14 @@ public static class Workload
         });
 
     /// <summary>The 5-shot prompts of a C-Eval subject (gen or ppl), fitted to the model's context as a run fits them.</summary>
-    public static (MultipleChoicePrompter Prompter, IReadOnlyList<MultipleChoiceSample> Samples) Subject(string config, string subject = "computer_network")
+    public static (TemplatePrompter Prompter, IReadOnlyList<DatasetSample> Samples) Subject(string config, string subject = "computer_network")
     {
         var (card, datasetConfig) = DatasetCatalog.Default.Resolve(config);
         var folder = Path.Combine(SharedRoot, "datasets", card.Name);
         var subset = card.Subsets.Single(s => s.Name == subject);
-        var samples = MultipleChoiceLoader.Load(card, folder, card.Splits.Eval, subject);
-        var shots = MultipleChoiceLoader.Load(card, folder, card.Splits.FewShot, subject);
-        return (new MultipleChoicePrompter(datasetConfig, subset, shots), samples);
+        var samples = DatasetLoader.Load(card, folder, card.Splits.Eval, subject);
+        var shots = DatasetLoader.Load(card, folder, card.Splits.FewShot!, subject);
+        return (new TemplatePrompter(datasetConfig, subset, shots), samples);
     }
 
     public static List<LogLikelihoodRequest> PplRequests(OnnxLanguageModel model, int questions)

@@ -143,7 +143,7 @@ internal static class RunCommand
 
     private static int QuestionCount(EvaluationTask task, string folder, int? limit)
     {
-        var count = MultipleChoiceLoader.Load(task.Card, folder, task.Card.Splits.Eval, task.Subset.Name).Count;
+        var count = DatasetLoader.Load(task.Card, folder, task.Card.Splits.Eval, task.Subset.Name).Count;
         return limit is { } n ? Math.Min(n, count) : count;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using EvalTests.Judging;
 
 namespace EvalTests.Datasets;
 
@@ -29,7 +30,7 @@ public sealed record DatasetCard
     /// <summary>The upstream archive that <c>evaltests data pull</c> downloads.</summary>
     public UpstreamArchive? Upstream { get; init; }
 
-    /// <summary>The file format, which selects the loader (<c>ceval-csv</c>, <c>cmmlu-csv</c>).</summary>
+    /// <summary>The file format, which selects the loader (<c>ceval-csv</c>, <c>cmmlu-csv</c>, <c>gsm8k-jsonl</c>, <c>alignbench-jsonl</c>).</summary>
     public required string Format { get; init; }
 
     /// <summary>Which split is evaluated and which one supplies in-context examples.</summary>
@@ -63,8 +64,8 @@ public sealed record UpstreamArchive(string Url, string? Sha256, string? Note);
 
 /// <summary>The evaluated split and the split that supplies in-context examples.</summary>
 /// <param name="Eval">The split whose rows are scored.</param>
-/// <param name="FewShot">The split whose rows become in-context examples.</param>
-public sealed record CardSplits(string Eval, string FewShot);
+/// <param name="FewShot">The split whose rows become in-context examples; none when the benchmark has no such split.</param>
+public sealed record CardSplits(string Eval, string? FewShot);
 
 /// <summary>One subset (subject) of a benchmark.</summary>
 /// <param name="Name">The file and abbreviation name (e.g. <c>computer_network</c>).</param>
@@ -123,6 +124,27 @@ public sealed record DatasetConfig
 
     /// <summary>The metric name reported (e.g. <c>accuracy</c>).</summary>
     public required string Metric { get; init; }
+
+    /// <summary>Fixed in-context examples written into the config, before the question (e.g. GSM8K's four worked answers).</summary>
+    public IReadOnlyList<TurnTemplate> FixedShots { get; init; } = [];
+
+    /// <summary>The column holding the gold answer (OpenCompass's <c>output_column</c>).</summary>
+    public string GoldColumn { get; init; } = "answer";
+
+    /// <summary>Turns the gold column into the answer compared (OpenCompass's <c>dataset_postprocessor</c>, e.g. <c>gsm8k_dataset</c>).</summary>
+    public string? GoldPostprocessor { get; init; }
+
+    /// <summary>How an extracted answer is compared with the gold one: <c>exact</c> (default) or <c>numeric</c> (GSM8K's evaluator).</summary>
+    public string Comparison { get; init; } = "exact";
+
+    /// <summary>The most tokens generated per answer for this config, when it sets its own (OpenCompass's inferencer <c>max_out_len</c>).</summary>
+    public int? MaxOutLen { get; init; }
+
+    /// <summary>Generation stops before any of these (OpenCompass's <c>stopping_criteria</c>).</summary>
+    public IReadOnlyList<string> StopStrings { get; init; } = [];
+
+    /// <summary>The judge that scores the answers, when a model judges them instead of (or after) the postprocessor.</summary>
+    public JudgeSpec? Judge { get; init; }
 
     /// <summary>Whether <paramref name="name"/> selects this config.</summary>
     public bool IsNamed(string name) =>

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using EvalTests.Judging;
 
 namespace EvalTests.Datasets;
 
@@ -59,13 +60,40 @@ public sealed class DatasetCatalog
         // The JSON source generator leaves absent collections null despite their initializers.
         card = card with
         {
-            Configs = card.Configs.Select(c => c with { Aliases = c.Aliases ?? [], FewShotIds = c.FewShotIds ?? [], Labels = c.Labels ?? [] }).ToList(),
+            Configs = card.Configs.Select(c => c with
+            {
+                Aliases = c.Aliases ?? [], FewShotIds = c.FewShotIds ?? [], Labels = c.Labels ?? [], FixedShots = c.FixedShots ?? [], StopStrings = c.StopStrings ?? [],
+                GoldColumn = c.GoldColumn ?? "answer", Comparison = c.Comparison ?? "exact",
+            }).ToList(),
         };
         foreach (var config in card.Configs)
         {
             if (config.Mode == EvalMode.Ppl && config.Labels.Count == 0)
             {
                 throw new InvalidDataException($"{source}: config '{config.Name}' is ppl mode but lists no labels.");
+            }
+
+            if (config.Comparison is not ("exact" or "numeric"))
+            {
+                throw new InvalidDataException($"{source}: config '{config.Name}' has comparison '{config.Comparison}' (expected exact or numeric).");
+            }
+
+            if (config.Judge is { } judge)
+            {
+                if (config.Mode != EvalMode.Gen || judge.Template is null || judge.Template.Count == 0 || judge.Template.Any(t => t.Role is not ("system" or "human")))
+                {
+                    throw new InvalidDataException($"{source}: config '{config.Name}' has a judge, which needs gen mode and a template of system/human turns.");
+                }
+
+                if (judge.Cascade && (judge.Kind != JudgeKind.Verifier || config.Postprocessor is null))
+                {
+                    throw new InvalidDataException($"{source}: config '{config.Name}' cascades its judge, which needs a verifier judge and a postprocessor to try first.");
+                }
+            }
+
+            if (config.FewShotIds.Count > 0 && card.Splits.FewShot is null)
+            {
+                throw new InvalidDataException($"{source}: config '{config.Name}' takes few-shot rows, but the card names no few-shot split.");
             }
         }
 

@@ -51,7 +51,17 @@ public sealed class DatasetDownloader(HttpClient http)
         }
 
         Directory.CreateDirectory(staging);
-        await ExtractAsync(archive, staging, cancellationToken).ConfigureAwait(false);
+        if (card.Sha256.Count == 1 && !IsArchive(url))
+        {
+            // A benchmark of one file may name that file itself as its upstream (GSM8K's test.jsonl).
+            var single = Path.Combine(staging, card.Sha256.Keys.Single());
+            Directory.CreateDirectory(Path.GetDirectoryName(single)!);
+            File.Copy(archive, single);
+        }
+        else
+        {
+            await ExtractAsync(archive, staging, cancellationToken).ConfigureAwait(false);
+        }
 
         var root = FindRoot(card, staging)
             ?? throw new InvalidDataException($"{archive}: the archive does not contain '{card.Sha256.Keys.First()}' at any folder level; it is not the {card.Title} data.");
@@ -110,6 +120,10 @@ public sealed class DatasetDownloader(HttpClient http)
             throw new IOException($"{url}: the download stopped at {bytes} of {expected} bytes; run the pull again to resume.");
         }
     }
+
+    private static readonly string[] ArchiveExtensions = [".zip", ".tar.gz", ".tgz"];
+
+    private static bool IsArchive(Uri url) => ArchiveExtensions.Any(extension => url.AbsolutePath.EndsWith(extension, StringComparison.OrdinalIgnoreCase));
 
     private static async Task ExtractAsync(string archive, string destination, CancellationToken cancellationToken)
     {

@@ -71,8 +71,8 @@ public sealed class Summary
             }
 
             rows.Add(new SummaryRow(abbr, any.Version, any.Metric, any.Mode,
-                present.Select(p => p is null ? null : (double?)p.Score.Accuracy).ToList(),
-                present.Select(p => p is null ? null : (double?)p.Score.StandardError).ToList()));
+                present.Select(p => p is null ? null : (double?)p.Score.Value).ToList(),
+                present.Select(p => p is null ? null : (double?)p.Score.ValueStandardError).ToList()));
             for (var m = 0; m < models.Count; m++)
             {
                 if (present[m] is { } score)
@@ -108,8 +108,8 @@ public sealed class Summary
                 }
 
                 var members = available.Select(a => byModel[m][a]).ToList();
-                var average = members.Sum(s => s.Score.Accuracy) / members.Count;
-                var error = Math.Sqrt(members.Sum(s => s.Score.StandardError * s.Score.StandardError)) / members.Count;
+                var average = members.Sum(s => s.Score.Value) / members.Count;
+                var error = Math.Sqrt(members.Sum(s => s.Score.ValueStandardError * s.Score.ValueStandardError)) / members.Count;
                 foreach (var member in members)
                 {
                     modes.Add(member.Mode);
@@ -135,7 +135,7 @@ public sealed class Summary
     {
         var s = score.Score;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{{'{score.Metric}': {PythonRepr.FormatFloat(s.Accuracy)}, 'evaltests': {{'n': {s.Total}, 'correct': {s.Correct}, 'wrong': {s.Wrong}, 'unparsed': {s.Unparsed}, 'errored': {s.Errored}, 'stderr': {PythonRepr.FormatFloat(s.StandardError)}}}}}");
+            $"{{'{score.Metric}': {PythonRepr.FormatFloat(s.Value)}, 'evaltests': {{'n': {s.Total}, 'correct': {s.Correct}, 'wrong': {s.Wrong}, 'unparsed': {s.Unparsed}, 'errored': {s.Errored}{(s.Scored > 0 ? $", 'scored': {s.Scored}" : string.Empty)}, 'stderr': {PythonRepr.FormatFloat(s.ValueStandardError)}}}}}");
     }
 
     private static readonly string[] HeaderColumns = ["dataset", "version", "metric", "mode"];

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using EvalTests.Datasets;
+using EvalTests.Judging;
 using EvalTests.Models;
 using EvalTests.Prompts;
 using EvalTests.Reporting;
@@ -22,7 +23,11 @@ public sealed record SampleRecord(int Index, string Gold, string Answer, string 
 /// <param name="Task">The task.</param>
 /// <param name="Score">The score row.</param>
 /// <param name="Samples">Every question's outcome.</param>
-public sealed record TaskResult(EvaluationTask Task, DatasetScore Score, IReadOnlyList<SampleRecord> Samples);
+public sealed record TaskResult(EvaluationTask Task, DatasetScore Score, IReadOnlyList<SampleRecord> Samples)
+{
+    /// <summary>AlignBench's capability and dimension tables, for an AlignBench task rated by a judge.</summary>
+    public AlignBenchSummary? AlignBench { get; init; }
+}
 
 /// <summary>A finished run: where its files are, and its summary.</summary>
 /// <param name="Layout">The output folders.</param>
@@ -49,16 +54,23 @@ public sealed record RunResult(RunOutputLayout Layout, string SummaryTimestamp, 
 public sealed class EvaluationRunner
 {
     private readonly ILanguageModel _model;
+    private readonly ILanguageModel? _judge;
     private readonly RunSettings _settings;
     private readonly IRunProgress _progress;
     private readonly TimeProvider _clock;
     private readonly Dictionary<EvalMode, int> _measuredBatchSizes = [];
 
     /// <summary>Creates a runner for one model.</summary>
-    public EvaluationRunner(ILanguageModel model, RunSettings settings, IRunProgress? progress = null, TimeProvider? clock = null)
+    /// <param name="model">The model evaluated.</param>
+    /// <param name="settings">How the run behaves.</param>
+    /// <param name="progress">Where progress goes.</param>
+    /// <param name="clock">The clock that names the run and summary folders.</param>
+    /// <param name="judge">The judge model of configs judged by a model (needed unless the run only infers).</param>
+    public EvaluationRunner(ILanguageModel model, RunSettings settings, IRunProgress? progress = null, TimeProvider? clock = null, ILanguageModel? judge = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.BatchSize, 1);
         _model = model;
+        _judge = judge;
         _settings = settings;
         _progress = progress ?? NullRunProgress.Instance;
         _clock = clock ?? TimeProvider.System;
@@ -80,6 +92,8 @@ public sealed class EvaluationRunner
             AnswerPostprocessors.Get(postprocessor);
         }
 
+        EnsureJudge(plan);
+
         var timestamp = _settings.Timestamp ?? _clock.GetLocalNow().ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
         var layout = new RunOutputLayout(_settings.WorkDir, timestamp);
         var modelAbbr = _model.Descriptor.Abbr;
@@ -99,7 +113,8 @@ public sealed class EvaluationRunner
             }
 
             await ReportProgressAsync(prepared, results, layout, cancellationToken).ConfigureAwait(false);
-            return await SummarizeAsync(plan, layout, results, 0, 0, cancellationToken).ConfigureAwait(false);
+            var (judgesReplayed, judgesSent) = await JudgeAsync(prepared, results, layout, cancellationToken).ConfigureAwait(false);
+            return await SummarizeAsync(plan, layout, results, judgesReplayed, judgesSent, cancellationToken).ConfigureAwait(false);
         }
 
         // This process's checkpoint loads its own answers; those of other processes (shards) are read once beside it.
@@ -122,14 +137,81 @@ public sealed class EvaluationRunner
         }
 
         await ReportProgressAsync(prepared, results, layout, cancellationToken).ConfigureAwait(false);
-        var sent = await DispatchAsync(pending.Where(r => r.Generation is not null).ToList(), results, layout, checkpoint, cancellationToken).ConfigureAwait(false)
-            + await DispatchAsync(pending.Where(r => r.Scoring is not null).ToList(), results, layout, checkpoint, cancellationToken).ConfigureAwait(false);
+        var sent = await DispatchAsync(_model, pending.Where(r => r.Generation is not null).ToList(), results, layout, checkpoint, cancellationToken).ConfigureAwait(false)
+            + await DispatchAsync(_model, pending.Where(r => r.Scoring is not null).ToList(), results, layout, checkpoint, cancellationToken).ConfigureAwait(false);
+        var (judgedReplayed, judgedSent) = await JudgeAsync(prepared, results, layout, cancellationToken).ConfigureAwait(false);
         foreach (var task in prepared.Where(p => !results.ContainsKey(p.Task)))
         {
             results[task.Task] = await FinishAsync(task, layout, cancellationToken).ConfigureAwait(false);
         }
 
-        return await SummarizeAsync(plan, layout, results, replayed, sent, cancellationToken).ConfigureAwait(false);
+        return await SummarizeAsync(plan, layout, results, replayed + judgedReplayed, sent + judgedSent, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Refuses, before anything is asked, a run that must judge answers without a judge, or a pairwise judge without a baseline.</summary>
+    private void EnsureJudge(RunPlan plan)
+    {
+        if (_settings.Mode == RunMode.Infer)
+        {
+            return;
+        }
+
+        var judged = plan.Tasks.Where(t => t.Config.Judge is not null).Select(t => t.Config.Name).Distinct().ToList();
+        if (judged.Count > 0 && _judge is null)
+        {
+            throw new InvalidOperationException($"{string.Join(", ", judged)} {(judged.Count == 1 ? "is" : "are")} judged by a model, and no judge was given: name one with --judge-model or --judge-base-url (or OC_JUDGE_MODEL / OC_JUDGE_API_BASE; EvalTestsJudge* in a test project), or run --mode infer now and --mode eval with a judge later.");
+        }
+
+        if (_judge is not null && judged.Count > 0 && !_judge.Descriptor.Capabilities.HasFlag(ModelCapabilities.Generate))
+        {
+            throw new NotSupportedException($"Judge '{_judge.Descriptor.Abbr}' cannot generate text, so it cannot judge {string.Join(", ", judged)}.");
+        }
+
+        var pairwise = plan.Tasks.Where(t => t.Config.Judge?.Kind == JudgeKind.Pairwise).Select(t => t.Config.Name).Distinct().ToList();
+        if (pairwise.Count > 0 && string.IsNullOrEmpty(_settings.Baseline))
+        {
+            throw new InvalidOperationException($"{string.Join(", ", pairwise)} compare two models' answers: name the baseline model whose predictions are in the run folder (--baseline, or EvalTestsBaseline in a test project).");
+        }
+    }
+
+    /// <summary>
+    /// The judge stage: once a judged task's answers are all in, its judge prompts are asked of the judge (through the
+    /// judge's own checkpoint, so a resumed run or a second eval does not ask again); returns (replayed, sent).
+    /// </summary>
+    private async Task<(int Replayed, int Sent)> JudgeAsync(List<PreparedTask> prepared, Dictionary<EvaluationTask, TaskResult> results, RunOutputLayout layout, CancellationToken cancellationToken)
+    {
+        var judged = prepared.Where(p => p.Judging is not null).ToList();
+        if (judged.Count == 0 || _judge is null)
+        {
+            return (0, 0);
+        }
+
+        var model = _model.Descriptor.Abbr;
+        foreach (var task in judged)
+        {
+            task.StartJudging(task.Task.Config.Judge!.Kind == JudgeKind.Pairwise
+                ? PreparedTask.LoadAnswers(layout.Predictions(_settings.Baseline!, task.Task.Abbr), task.Samples.Count, _settings.Baseline!, task.Task.Abbr)
+                : null);
+        }
+
+        using var checkpoint = JsonLineStore.Open(layout.Checkpoint(RunOutputLayout.JudgedBy(model, _judge.Descriptor.Abbr)));
+        var pending = new List<PendingRequest>();
+        var replayed = 0;
+        foreach (var request in judged.SelectMany(t => t.PendingJudgements(_judge.Descriptor.Identity, new GenerationSettings(t.Task.Config.Judge!.MaxOutLen ?? _settings.JudgeMaxOutLen, []))))
+        {
+            if (checkpoint.TryGet(request.Key, out var stored) && request.Replay(stored))
+            {
+                replayed++;
+            }
+            else
+            {
+                pending.Add(request);
+            }
+        }
+
+        await ReportProgressAsync(judged, results, layout, cancellationToken).ConfigureAwait(false);
+        var sent = await DispatchAsync(_judge, pending, results, layout, checkpoint, cancellationToken).ConfigureAwait(false);
+        return (replayed, sent);
     }
 
     private async Task<RunResult> SummarizeAsync(RunPlan plan, RunOutputLayout layout, Dictionary<EvaluationTask, TaskResult> results, int replayed, int sent, CancellationToken cancellationToken)
@@ -140,6 +222,10 @@ public sealed class EvaluationRunner
         if (_settings.Mode != RunMode.Infer)
         {
             await WriteSummaryAsync(layout, summaryTimestamp, summary, (_model as IReportsUsage)?.Usage, cancellationToken).ConfigureAwait(false);
+            foreach (var rated in ordered.Where(r => r.AlignBench is not null))
+            {
+                await WriteAlignBenchTablesAsync(layout, summaryTimestamp, rated, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return new RunResult(layout, summaryTimestamp, summary, ordered) { ReplayedRequests = replayed, SentRequests = sent, MeasuredBatchSizes = _measuredBatchSizes };
@@ -179,20 +265,19 @@ public sealed class EvaluationRunner
     {
         var card = task.Card;
         var folder = locateBenchmark(card);
-        var evalFile = card.RelativePath(card.Splits.Eval, task.Subset.Name);
-        var shotFile = card.RelativePath(card.Splits.FewShot, task.Subset.Name);
-        DataIntegrity.EnsureValid(card, folder, [evalFile, shotFile]);
-        var samples = MultipleChoiceLoader.Load(card, folder, card.Splits.Eval, task.Subset.Name);
+        DataIntegrity.EnsureValid(card, folder, DatasetLoader.DataFiles(card, task.Subset.Name));
+        var samples = DatasetLoader.Load(card, folder, card.Splits.Eval, task.Subset.Name);
         if ((_settings.LimitPerConfig.TryGetValue(task.Config.Name, out var configLimit) ? configLimit : _settings.Limit) is { } limit)
         {
             samples = samples.Take(limit).ToList();
         }
 
-        var shots = task.Config.FewShotIds.Count > 0 ? MultipleChoiceLoader.Load(card, folder, card.Splits.FewShot, task.Subset.Name) : [];
-        var prompter = new MultipleChoicePrompter(task.Config, task.Subset, shots);
+        var shots = task.Config.FewShotIds.Count > 0 ? DatasetLoader.Load(card, folder, card.Splits.FewShot!, task.Subset.Name) : [];
+        var prompter = new TemplatePrompter(task.Config, task.Subset, shots);
         var counter = _model.TokenCounter;
         var maxSeqLen = _settings.MaxSeqLen ?? _model.Descriptor.MaxSequenceLength;
-        return new PreparedTask(task, samples, prompter, counter, maxSeqLen, new GenerationSettings(_settings.MaxOutLen, []), _model.Descriptor.Identity)
+        var generation = new GenerationSettings(_settings.MaxOutLen ?? task.Config.MaxOutLen ?? 100, task.Config.StopStrings);
+        return new PreparedTask(task, samples, prompter, counter, maxSeqLen, generation, _model.Descriptor.Identity, judged: _settings.Mode != RunMode.Infer)
         {
             PostprocessorOverride = _settings.Postprocessor,
             TokenLengths = _settings.BatchTokens is not null,
@@ -200,17 +285,17 @@ public sealed class EvaluationRunner
     }
 
     /// <summary>Asks the model for the requests in batches; returns how many were sent (copies of one request count once).</summary>
-    private async Task<int> DispatchAsync(List<PendingRequest> requests, Dictionary<EvaluationTask, TaskResult> results, RunOutputLayout layout, JsonLineStore checkpoint, CancellationToken cancellationToken)
+    private async Task<int> DispatchAsync(ILanguageModel model, List<PendingRequest> requests, Dictionary<EvaluationTask, TaskResult> results, RunOutputLayout layout, JsonLineStore checkpoint, CancellationToken cancellationToken)
     {
         // Identical requests (a question repeated in a subset, or the same prompt in two configs) are asked once.
         var copies = requests.ToLookup(r => r.Key);
         var distinct = requests.DistinctBy(r => r.Key).ToList();
-        foreach (var batch in Batches(distinct, BatchSizeFor(distinct, cancellationToken)))
+        foreach (var batch in Batches(distinct, ReferenceEquals(model, _model) ? BatchSizeFor(distinct, cancellationToken) : _settings.BatchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (batch[0].Generation is not null)
             {
-                var outputs = await GenerateAsync(batch, cancellationToken).ConfigureAwait(false);
+                var outputs = await GenerateAsync(model, batch, cancellationToken).ConfigureAwait(false);
                 for (var i = 0; i < batch.Length; i++)
                 {
                     Deliver(batch[i], outputs[i], null, outputs[i].Error is null ? ResultJson.From(outputs[i]) : null);
@@ -218,7 +303,7 @@ public sealed class EvaluationRunner
             }
             else
             {
-                var outputs = await ScoreAsync(batch, cancellationToken).ConfigureAwait(false);
+                var outputs = await ScoreAsync(model, batch, cancellationToken).ConfigureAwait(false);
                 for (var i = 0; i < batch.Length; i++)
                 {
                     Deliver(batch[i], null, outputs[i], outputs[i].Error is null ? ResultJson.From(outputs[i]) : null);
@@ -262,11 +347,11 @@ public sealed class EvaluationRunner
     }
 
     /// <summary>A batch's generations; a batch the model fails is an errored answer for each of its requests.</summary>
-    private async Task<IReadOnlyList<GenerationResult>> GenerateAsync(PendingRequest[] batch, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<GenerationResult>> GenerateAsync(ILanguageModel model, PendingRequest[] batch, CancellationToken cancellationToken)
     {
         try
         {
-            return await _model.GenerateAsync(batch.Select(r => r.Generation!).ToList(), cancellationToken).ConfigureAwait(false);
+            return await model.GenerateAsync(batch.Select(r => r.Generation!).ToList(), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -275,11 +360,11 @@ public sealed class EvaluationRunner
     }
 
     /// <summary>A batch's log-likelihoods; a batch the model fails is an errored score for each of its requests.</summary>
-    private async Task<IReadOnlyList<LogLikelihoodResult>> ScoreAsync(PendingRequest[] batch, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<LogLikelihoodResult>> ScoreAsync(ILanguageModel model, PendingRequest[] batch, CancellationToken cancellationToken)
     {
         try
         {
-            return await _model.LogLikelihoodAsync(batch.Select(r => r.Scoring!).ToList(), cancellationToken).ConfigureAwait(false);
+            return await model.LogLikelihoodAsync(batch.Select(r => r.Scoring!).ToList(), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -351,6 +436,32 @@ public sealed class EvaluationRunner
         var model = _model.Descriptor.Abbr;
         var records = task.Score();
         var score = SubsetScore.From(records.Select(r => r.Outcome));
+        var metrics = new JsonObject();
+        AlignBenchSummary? alignBench = null;
+        if (task.Judging is { } judging)
+        {
+            var judgements = task.Judgements();
+            if (judging.Spec.Kind == JudgeKind.Rating && task.Task.Card.Format == "alignbench-jsonl")
+            {
+                alignBench = TaskJudging.SummarizeAlignBench(task.Samples, judgements);
+            }
+
+            var (value, error) = judging.Metric(task.Samples, judgements, task.Task.Card.Format == "alignbench-jsonl");
+            score = score with { JudgedValue = value, JudgedStandardError = error };
+            if (judging.Spec.Kind == JudgeKind.Verifier)
+            {
+                // As generic_llmjudge_postprocess: a judge that found no A or B did not attempt; so did a failed call.
+                var verifier = new VerifierScore(score.Correct, score.Wrong, score.Unparsed + score.Errored);
+                metrics["accuracy_given_attempted"] = verifier.AccuracyGivenAttempted;
+                metrics["attempted_ratio"] = verifier.AttemptedRatio;
+            }
+
+            if (_settings.Mode != RunMode.Infer)
+            {
+                await OutputJson.WriteAsync(layout.JudgeOutputs(model, _judge!.Descriptor.Abbr, task.Task.Abbr, judging.Spec.Kind == JudgeKind.Verifier), judging.OutputsJson(task.GoldOf, judgements), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         var datasetScore = new DatasetScore(task.Task.Abbr, task.Task.Version, task.Task.Config.Mode == EvalMode.Gen ? "gen" : "ppl", task.Task.Config.Metric, score);
 
         if (_settings.Mode != RunMode.Eval)
@@ -361,17 +472,17 @@ public sealed class EvaluationRunner
 
         if (_settings.Mode != RunMode.Infer)
         {
-            await OutputJson.WriteAsync(layout.Results(model, task.Task.Abbr), ResultsJson(datasetScore, records), cancellationToken).ConfigureAwait(false);
+            await OutputJson.WriteAsync(layout.Results(model, task.Task.Abbr), ResultsJson(datasetScore, records, metrics), cancellationToken).ConfigureAwait(false);
             await WriteLogAsync(layout.EvalLog(model, task.Task.Abbr),
-                string.Create(CultureInfo.InvariantCulture, $"{task.Task.Abbr}: {datasetScore.Metric}={score.Accuracy:F2} stderr={score.StandardError:F2} n={score.Total} correct={score.Correct} wrong={score.Wrong} unparsed={score.Unparsed} errored={score.Errored}{(task.PostprocessorName is { } name ? $" postprocessor={name}" : string.Empty)}\n"),
+                string.Create(CultureInfo.InvariantCulture, $"{task.Task.Abbr}: {datasetScore.Metric}={score.Value:F2} stderr={score.ValueStandardError:F2} n={score.Total} correct={score.Correct} wrong={score.Wrong} unparsed={score.Unparsed} errored={score.Errored}{(score.Scored > 0 ? $" scored={score.Scored}" : string.Empty)}{(task.PostprocessorName is { } name ? $" postprocessor={name}" : string.Empty)}{(task.Judging is not null ? $" judge={_judge!.Descriptor.Abbr}" : string.Empty)}\n"),
                 cancellationToken).ConfigureAwait(false);
         }
 
         _progress.TaskCompleted(task.Task.Abbr, score);
-        return new TaskResult(task.Task, datasetScore, records);
+        return new TaskResult(task.Task, datasetScore, records) { AlignBench = alignBench };
     }
 
-    private static JsonObject ResultsJson(DatasetScore score, IReadOnlyList<SampleRecord> records)
+    private static JsonObject ResultsJson(DatasetScore score, IReadOnlyList<SampleRecord> records, JsonObject metrics)
     {
         var s = score.Score;
         var details = new JsonObject();
@@ -391,21 +502,31 @@ public sealed class EvaluationRunner
             details[record.Index.ToString(CultureInfo.InvariantCulture)] = detail;
         }
 
-        return new JsonObject
+        var counts = new JsonObject
         {
-            [score.Metric] = s.Accuracy,
-            ["evaltests"] = new JsonObject
-            {
-                ["n"] = s.Total,
-                ["correct"] = s.Correct,
-                ["wrong"] = s.Wrong,
-                ["unparsed"] = s.Unparsed,
-                ["errored"] = s.Errored,
-                ["stderr"] = s.StandardError,
-                ["version"] = score.Version,
-            },
-            ["details"] = details,
+            ["n"] = s.Total,
+            ["correct"] = s.Correct,
+            ["wrong"] = s.Wrong,
+            ["unparsed"] = s.Unparsed,
+            ["errored"] = s.Errored,
         };
+        if (s.Scored > 0)
+        {
+            counts["scored"] = s.Scored;
+        }
+
+        counts["stderr"] = double.IsNaN(s.ValueStandardError) ? null : s.ValueStandardError;
+        counts["version"] = score.Version;
+        var json = new JsonObject { [score.Metric] = double.IsNaN(s.Value) ? null : s.Value };
+        foreach (var (name, value) in metrics.ToList())
+        {
+            metrics.Remove(name);
+            json[name] = value;
+        }
+
+        json["evaltests"] = counts;
+        json["details"] = details;
+        return json;
     }
 
     private async Task WriteConfigAsync(RunPlan plan, RunOutputLayout layout, CancellationToken cancellationToken)
@@ -420,6 +541,12 @@ public sealed class EvaluationRunner
                 ["max_seq_len"] = descriptor.MaxSequenceLength,
                 ["batch_size"] = _settings.AutoBatchSize ? "auto" : _settings.BatchSize,
                 ["max_out_len"] = _settings.MaxOutLen,
+            }),
+            ["judge_models"] = _judge is null ? new JsonArray() : new JsonArray(new JsonObject
+            {
+                ["abbr"] = _judge.Descriptor.Abbr,
+                ["identity"] = _judge.Descriptor.Identity,
+                ["max_out_len"] = _settings.JudgeMaxOutLen,
             }),
             ["datasets"] = new JsonArray(plan.Tasks.Select(t => (JsonNode)new JsonObject
             {
@@ -456,8 +583,8 @@ public sealed class EvaluationRunner
             ["version"] = row.Version,
             ["metric"] = row.Metric,
             ["mode"] = row.Mode,
-            ["scores"] = new JsonObject(summary.Models.Select((m, i) => KeyValuePair.Create(m, (JsonNode?)(row.Scores[i] is { } v ? JsonValue.Create(v) : null)))),
-            ["stderr"] = new JsonObject(summary.Models.Select((m, i) => KeyValuePair.Create(m, (JsonNode?)(row.StandardErrors[i] is { } v ? JsonValue.Create(v) : null)))),
+            ["scores"] = new JsonObject(summary.Models.Select((m, i) => KeyValuePair.Create(m, (JsonNode?)(row.Scores[i] is { } v && double.IsFinite(v) ? JsonValue.Create(v) : null)))),
+            ["stderr"] = new JsonObject(summary.Models.Select((m, i) => KeyValuePair.Create(m, (JsonNode?)(row.StandardErrors[i] is { } v && double.IsFinite(v) ? JsonValue.Create(v) : null)))),
         }).ToArray());
         var json = new JsonObject { ["rows"] = rows };
         if (usage is not null)
@@ -476,6 +603,43 @@ public sealed class EvaluationRunner
         await OutputJson.WriteAsync(layout.SummaryFile(timestamp, "json"), json, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// AlignmentBenchSummarizer's two tables under <c>summary/&lt;ts&gt;/</c>: the mean of every dimension, and the
+    /// capability table (总分, then each family's total and its categories), with its numbered and two header rows.
+    /// </summary>
+    private async Task WriteAlignBenchTablesAsync(RunOutputLayout layout, string timestamp, TaskResult rated, CancellationToken cancellationToken)
+    {
+        var tables = rated.AlignBench!;
+        var model = _model.Descriptor.Abbr;
+        var name = $"Alignbench-judged-by--{_judge!.Descriptor.Abbr}";
+        var dimensions = CsvLines(["模型", .. tables.Dimensions.Keys], [model, .. tables.Dimensions.Values.Select(PythonRepr.FormatFloat)]);
+
+        var families = AlignBenchSummary.Families;
+        var columns = 2 + families.Sum(f => 1 + f.Categories.Count);
+        var header = new List<string> { "模型", "总分" };
+        var subHeader = new List<string> { "模型", "总分" };
+        var row = new List<string> { model, PythonRepr.FormatFloat(tables.Capabilities["总分"]) };
+        foreach (var (family, categories) in families)
+        {
+            header.Add(family);
+            header.AddRange(categories.Select(_ => string.Empty));
+            subHeader.Add(family + "总分");
+            subHeader.AddRange(categories);
+            row.Add(PythonRepr.FormatFloat(tables.Capabilities[family + "总分"]));
+            row.AddRange(categories.Select(c => PythonRepr.FormatFloat(tables.Capabilities[c])));
+        }
+
+        var capabilities = CsvLines(Enumerable.Range(0, columns).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList(), header, subHeader, row);
+        var folder = layout.SubjectiveSummaryFile(timestamp, string.Empty);
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(layout.SubjectiveSummaryFile(timestamp, name + "-dimension.csv"), dimensions, cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(layout.SubjectiveSummaryFile(timestamp, name + "-capability.csv"), capabilities, cancellationToken).ConfigureAwait(false);
+
+        // Python's csv.writer: cells joined by commas, quoted only when they hold a comma, quote or line break; \r\n line ends.
+        static string CsvLines(params IReadOnlyList<string>[] rows) => string.Concat(rows.Select(r => string.Join(",", r.Select(Quote)) + "\r\n"));
+        static string Quote(string cell) => cell.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + cell.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : cell;
+    }
+
     private static async Task WriteLogAsync(string path, string text, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -485,6 +649,9 @@ public sealed class EvaluationRunner
     /// <summary>One request of the run, the sample (and label) it belongs to, and its <see cref="RequestKey"/>.</summary>
     internal sealed record PendingRequest(PreparedTask Owner, int Sample, int Label, int Length, GenerationRequest? Generation, LogLikelihoodRequest? Scoring, string Key)
     {
+        /// <summary>Whether this asks the judge about an answer (<see cref="Label"/> is then the judgement's slot).</summary>
+        public bool IsJudgement { get; init; }
+
         /// <summary>Completes the request with a stored answer; false when the stored value is not one.</summary>
         public bool Replay(System.Text.Json.Nodes.JsonNode stored)
         {
@@ -519,8 +686,9 @@ public sealed class EvaluationRunner
         private int _completed;
         private int _reported;
 
-        public PreparedTask(EvaluationTask task, IReadOnlyList<MultipleChoiceSample> samples, MultipleChoicePrompter prompter, ITokenCounter? counter, int? maxSeqLen, GenerationSettings generation, string modelIdentity)
+        public PreparedTask(EvaluationTask task, IReadOnlyList<DatasetSample> samples, TemplatePrompter prompter, ITokenCounter? counter, int? maxSeqLen, GenerationSettings generation, string modelIdentity, bool judged)
         {
+            Judging = judged && task.Config.Judge is { } judge ? new TaskJudging(judge) : null;
             _modelIdentity = modelIdentity;
             _counter = counter;
             Task = task;
@@ -554,11 +722,61 @@ public sealed class EvaluationRunner
         /// <summary>The postprocessor that extracts answers, by name (null for ppl tasks and configs without one).</summary>
         public string? PostprocessorName => _genPrompts is null ? null : PostprocessorOverride ?? Task.Config.Postprocessor;
 
-        public IReadOnlyList<MultipleChoiceSample> Samples { get; }
+        public IReadOnlyList<DatasetSample> Samples { get; }
 
-        public MultipleChoicePrompter Prompter { get; }
+        public TemplatePrompter Prompter { get; }
 
-        public bool IsComplete => _completed == Samples.Count;
+        /// <summary>The judge stage, for configs judged by a model (and runs that judge: not infer mode).</summary>
+        public TaskJudging? Judging { get; }
+
+        public bool IsComplete => _completed == Samples.Count && (Judging is null || Judging.IsComplete);
+
+        /// <summary>The gold answer of a sample: its gold column, through the config's gold postprocessor.</summary>
+        public string GoldOf(int sample)
+        {
+            var raw = Samples[sample][Task.Config.GoldColumn];
+            return Task.Config.GoldPostprocessor is { } name ? AnswerPostprocessors.Get(name).Extract(raw) : raw;
+        }
+
+        /// <summary>Renders the judge prompts once every answer is in; <paramref name="baseline"/> holds a pairwise judge's other answers.</summary>
+        public void StartJudging(IReadOnlyList<string>? baseline)
+        {
+            var postprocessor = PostprocessorName is { } name ? AnswerPostprocessors.Get(name) : null;
+            var answers = _generations.Select((g, i) =>
+                g is null || g.Error is not null ? null
+                // A cascade judges only what the rule finds wrong.
+                : Judging!.Spec.Cascade && postprocessor is not null && AnswerComparison.Matches(Task.Config.Comparison, postprocessor.Extract(g.Text), GoldOf(i)) ? null
+                : g.Text).ToList();
+            Judging!.Start(Samples, answers, GoldOf, baseline);
+        }
+
+        public IEnumerable<PendingRequest> PendingJudgements(string judgeIdentity, GenerationSettings settings) =>
+            Judging!.Items.Select(item =>
+            {
+                var request = new GenerationRequest(item.Prompt, settings);
+                return new PendingRequest(this, item.Sample, item.Slot, LengthOf(item.Prompt) + (TokenLengths ? settings.MaxOutputTokens : 0), request, null, RequestKey.For(judgeIdentity, request)) { IsJudgement = true };
+            });
+
+        /// <summary>The gen answers (an errored one as null), as a baseline's predictions file gives them to a pairwise judge.</summary>
+        public static IReadOnlyList<string> LoadAnswers(string path, int count, string model, string abbr)
+        {
+            JsonObject root;
+            try
+            {
+                root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object keyed by question index.");
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw new InvalidDataException($"{path}: no predictions of the baseline model '{model}' for {abbr}; run the baseline on this run folder first (evaltests run --model {model} --mode infer --work-dir <work-dir> --reuse <timestamp>).");
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                throw new InvalidDataException($"{path}: not valid JSON (line {ex.LineNumber + 1}): {ex.Message}");
+            }
+
+            return Enumerable.Range(0, count).Select(i => root[i.ToString(CultureInfo.InvariantCulture)]?["prediction"]?.GetValue<string>()
+                ?? throw new InvalidDataException($"{path}: the baseline '{model}' has no prediction for question {i} of {abbr}.")).ToList();
+        }
 
         public IEnumerable<PendingRequest> PendingRequests()
         {
@@ -583,6 +801,12 @@ public sealed class EvaluationRunner
 
         public void Complete(PendingRequest request, GenerationResult? generation, LogLikelihoodResult? score)
         {
+            if (request.IsJudgement)
+            {
+                Judging!.Complete(request.Sample, request.Label, generation!);
+                return;
+            }
+
             if (generation is not null)
             {
                 _generations[request.Sample] = generation;
@@ -652,13 +876,18 @@ public sealed class EvaluationRunner
             }
         }
 
+        /// <summary>The judge's verdict per sample (null where it was not asked), once judging is complete.</summary>
+        public IReadOnlyList<JudgedSample?> Judgements() =>
+            Enumerable.Range(0, Samples.Count).Select(i => Judging!.Items.Any(item => item.Sample == i) ? Judging.Judge(i) : null).ToList();
+
         public IReadOnlyList<SampleRecord> Score()
         {
             var records = new List<SampleRecord>(Samples.Count);
             var postprocessor = PostprocessorName is { } name ? AnswerPostprocessors.Get(name) : null;
+            var judged = Judging is null ? null : Judgements();
             for (var i = 0; i < Samples.Count; i++)
             {
-                var gold = Samples[i].Answer;
+                var gold = GoldOf(i);
                 if (_genPrompts is not null)
                 {
                     var output = _generations[i]!;
@@ -669,7 +898,14 @@ public sealed class EvaluationRunner
                     }
 
                     var answer = postprocessor?.Extract(output.Text) ?? output.Text;
-                    var outcome = answer.Length == 0 ? SampleOutcome.Unparsed : answer == gold ? SampleOutcome.Correct : SampleOutcome.Wrong;
+                    if (judged?[i] is { } verdict)
+                    {
+                        records.Add(new SampleRecord(Samples[i].Index, gold, verdict.Verdict, output.Text, verdict.Outcome, verdict.Error));
+                        continue;
+                    }
+
+                    // Not judged: no judge in this config, or a cascade's rule found the answer right.
+                    var outcome = answer.Length == 0 ? SampleOutcome.Unparsed : AnswerComparison.Matches(Task.Config.Comparison, answer, gold) ? SampleOutcome.Correct : SampleOutcome.Wrong;
                     records.Add(new SampleRecord(Samples[i].Index, gold, answer, output.Text, outcome, null));
                 }
                 else
@@ -706,7 +942,7 @@ public sealed class EvaluationRunner
             for (var i = 0; i < Samples.Count; i++)
             {
                 var key = i.ToString(CultureInfo.InvariantCulture);
-                var gold = Samples[i].Answer;
+                var gold = GoldOf(i);
                 if (_genPrompts is not null)
                 {
                     var output = _generations[i]!;

@@ -61,6 +61,20 @@ public sealed record RunOutputLayout(string WorkDir, string Timestamp)
         return runs.Count > 0 ? runs[^1]! : throw new DirectoryNotFoundException($"Nothing to reuse: {Path.GetFullPath(workDir)} holds no run folder.");
     }
 
+    /// <summary>The name OpenCompass gives a model judged by a judge model (<c>&lt;model&gt;_judged-by--&lt;judge&gt;</c>).</summary>
+    public static string JudgedBy(string model, string judge) => $"{model}_judged-by--{judge}";
+
+    /// <summary>
+    /// A judge's prompts, raw replies and parsed verdicts for one dataset: <c>results/&lt;model&gt;/&lt;dataset&gt;_replica0.json</c>
+    /// for a verifier (GenericLLMEvaluator), <c>results/&lt;model&gt;_judged-by--&lt;judge&gt;/&lt;dataset&gt;.json</c> for subjective judges.
+    /// </summary>
+    public string JudgeOutputs(string model, string judge, string dataset, bool verifier) => verifier
+        ? Path.Combine(RunFolder, "results", model, dataset + "_replica0.json")
+        : Path.Combine(RunFolder, "results", JudgedBy(model, judge), dataset + ".json");
+
+    /// <summary>A file of a subjective summarizer (e.g. AlignBench's dimension table) under <c>summary/&lt;ts&gt;/</c>.</summary>
+    public string SubjectiveSummaryFile(string summaryTimestamp, string name) => Path.Combine(RunFolder, "summary", summaryTimestamp, name);
+
     /// <summary>A summary file (<paramref name="extension"/> is txt, csv, md or json).</summary>
     public string SummaryFile(string summaryTimestamp, string extension) => Path.Combine(RunFolder, "summary", $"summary_{summaryTimestamp}.{extension}");
 }

@@ -14,8 +14,8 @@ namespace EvalTests.Runs;
 /// <param name="Version">The short hash of card, template and data that OpenCompass shows in its version column.</param>
 public sealed record EvaluationTask(DatasetCard Card, DatasetConfig Config, SubsetInfo Subset, string Prefix, string Version)
 {
-    /// <summary>The dataset abbreviation (e.g. <c>ceval-law</c>).</summary>
-    public string Abbr { get; } = $"{Prefix}-{Subset.Name}";
+    /// <summary>The dataset abbreviation (e.g. <c>ceval-law</c>; a benchmark of one subset is its prefix alone, e.g. <c>gsm8k</c>).</summary>
+    public string Abbr { get; } = Card.Subsets.Count == 1 ? Prefix : $"{Prefix}-{Subset.Name}";
 }
 
 /// <summary>What a run evaluates: the tasks in report order and the summary groups over them.</summary>
@@ -56,7 +56,7 @@ public sealed class RunPlan
                 .ToList();
             tasks.AddRange(subsets.Select(s => new EvaluationTask(card, config, s, prefix, Version(card, config, s))));
             groups.AddRange(card.Groups.Select(g => new SummaryGroup(prefix + g.Suffix,
-                card.Subsets.Where(g.Contains).Select(s => $"{prefix}-{s.Name}").ToList())));
+                card.Subsets.Where(g.Contains).Select(s => new EvaluationTask(card, config, s, prefix, string.Empty).Abbr).ToList())));
         }
 
         if (subsetFilter is { Count: > 0 })
@@ -107,14 +107,25 @@ public sealed class RunPlan
     /// </summary>
     public static string Version(DatasetCard card, DatasetConfig config, SubsetInfo subset)
     {
-        var files = new[] { card.RelativePath(card.Splits.Eval, subset.Name), card.RelativePath(card.Splits.FewShot, subset.Name) }
-            .Select(f => $"{f}={card.Sha256.GetValueOrDefault(f, "?")}");
-        var identity = JsonSerializer.Serialize(new[]
+        var files = DatasetLoader.DataFiles(card, subset.Name).Select(f => $"{f}={card.Sha256.GetValueOrDefault(f, "?")}");
+        var identity = new List<string>
         {
-            card.Name, card.Format, card.Splits.Eval, card.Splits.FewShot, subset.Name, subset.LocalName,
+            card.Name, card.Format, card.Splits.Eval, card.Splits.FewShot ?? "", subset.Name, subset.LocalName,
             config.Mode.ToString(), config.Template.Human, config.Template.Bot, string.Join(",", config.FewShotIds),
             string.Join(",", config.Labels), config.Postprocessor ?? "", config.Metric, string.Join(";", files),
-        });
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..6];
+        };
+        // Settings that C-Eval and CMMLU leave at their defaults join the hash only when set, so their versions stay put.
+        if (config.FixedShots.Count > 0 || config.GoldColumn != "answer" || config.GoldPostprocessor is not null || config.Comparison != "exact"
+            || config.MaxOutLen is not null || config.StopStrings.Count > 0 || config.Judge is not null)
+        {
+            identity.Add(JsonSerializer.Serialize(new object?[]
+            {
+                config.FixedShots.Select(s => new[] { s.Human, s.Bot }), config.GoldColumn, config.GoldPostprocessor, config.Comparison, config.MaxOutLen, config.StopStrings,
+                config.Judge is { } judge ? new object[] { judge.Kind.ToString(), judge.Template.Select(t => new[] { t.Role, t.Prompt }), judge.Cascade, judge.StripThinking, judge.Order.ToString() } : null,
+            }));
+        }
+
+        var text = JsonSerializer.Serialize(identity);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..6];
     }
 }

@@ -37,8 +37,14 @@ public sealed record RunSettings
     /// </summary>
     public int? BatchTokens { get; init; }
 
-    /// <summary>The most tokens generated per answer (OpenCompass <c>max_out_len</c>).</summary>
-    public int MaxOutLen { get; init; } = 100;
+    /// <summary>The most tokens generated per answer (OpenCompass <c>max_out_len</c>); null uses the config's own, else 100.</summary>
+    public int? MaxOutLen { get; init; }
+
+    /// <summary>The most tokens a judge model writes per judgement.</summary>
+    public int JudgeMaxOutLen { get; init; } = 1024;
+
+    /// <summary>The model whose answers pairwise-judged datasets compare against (its predictions must be in the run folder).</summary>
+    public string? Baseline { get; init; }
 
     /// <summary>The prompt length limit in tokens for dropping in-context examples; null uses the model's context length.</summary>
     public int? MaxSeqLen { get; init; }

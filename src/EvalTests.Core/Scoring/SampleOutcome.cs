@@ -14,6 +14,9 @@ public enum SampleOutcome
 
     /// <summary>The model call failed; the error is recorded with the sample.</summary>
     Errored,
+
+    /// <summary>A judge rated the answer (or called a comparison a tie): the metric comes from the ratings, see <see cref="SubsetScore.Value"/>.</summary>
+    Scored,
 }
 
 /// <summary>The score of one subset: accuracy ×100 as OpenCompass reports it, its standard error and the outcome counts.</summary>
@@ -23,8 +26,23 @@ public enum SampleOutcome
 /// <param name="Errored">Samples the model failed on.</param>
 public sealed record SubsetScore(int Correct, int Wrong, int Unparsed, int Errored)
 {
+    /// <summary>Samples a judge rated, or comparisons it called a tie.</summary>
+    public int Scored { get; init; }
+
     /// <summary>All samples.</summary>
-    public int Total => Correct + Wrong + Unparsed + Errored;
+    public int Total => Correct + Wrong + Unparsed + Errored + Scored;
+
+    /// <summary>The metric a judge computed instead of accuracy (a mean rating, a win rate); null for accuracy.</summary>
+    public double? JudgedValue { get; init; }
+
+    /// <summary>The standard error of <see cref="JudgedValue"/>, when it has one.</summary>
+    public double? JudgedStandardError { get; init; }
+
+    /// <summary>The dataset's metric: the judged value, or else <see cref="Accuracy"/>.</summary>
+    public double Value => JudgedValue ?? Accuracy;
+
+    /// <summary>The standard error of <see cref="Value"/> (NaN when a judged value has none).</summary>
+    public double ValueStandardError => JudgedValue is null ? StandardError : JudgedStandardError ?? double.NaN;
 
     /// <summary>Accuracy in percent: correct ÷ total × 100 (unparsed and errored count as not correct, as in OpenCompass).</summary>
     public double Accuracy => Total == 0 ? double.NaN : 100.0 * Correct / Total;
@@ -35,7 +53,7 @@ public sealed record SubsetScore(int Correct, int Wrong, int Unparsed, int Error
     /// <summary>Tallies outcomes.</summary>
     public static SubsetScore From(IEnumerable<SampleOutcome> outcomes)
     {
-        int correct = 0, wrong = 0, unparsed = 0, errored = 0;
+        int correct = 0, wrong = 0, unparsed = 0, errored = 0, scored = 0;
         foreach (var outcome in outcomes)
         {
             switch (outcome)
@@ -43,10 +61,11 @@ public sealed record SubsetScore(int Correct, int Wrong, int Unparsed, int Error
                 case SampleOutcome.Correct: correct++; break;
                 case SampleOutcome.Wrong: wrong++; break;
                 case SampleOutcome.Unparsed: unparsed++; break;
+                case SampleOutcome.Scored: scored++; break;
                 default: errored++; break;
             }
         }
 
-        return new SubsetScore(correct, wrong, unparsed, errored);
+        return new SubsetScore(correct, wrong, unparsed, errored) { Scored = scored };
     }
 }

@@ -91,7 +91,7 @@ public sealed class EvaluationCases
         {
             var task = result.Tasks.Single(t => t.Task.Abbr == target.Abbr);
             var s = task.Score.Score;
-            return (s.Accuracy, s.StandardError, s.Total, s.Unparsed + s.Errored, task.Samples.FirstOrDefault(x => x.Error is not null)?.Error);
+            return (s.Value, s.ValueStandardError, s.Total, s.Unparsed + s.Errored, task.Samples.FirstOrDefault(x => x.Error is not null)?.Error);
         }
 
         var row = result.Summary.Rows.SingleOrDefault(r => r.Dataset == target.Abbr && r.Metric == "naive_average")

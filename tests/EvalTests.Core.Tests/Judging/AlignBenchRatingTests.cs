@@ -19,13 +19,23 @@ public sealed class AlignBenchRatingTests
     }
 
     [Fact]
-    public void WithoutABlock_TheFreeTextIsScannedPerDimension()
+    public void WithoutABlock_TheFreeTextOfAQuestionType_IsScannedPerDimension_AndTheLastNumberIsTheOverallScore()
     {
-        var rating = AlignBenchRating.Parse("事实正确性: 6\n满足用户需求：5\n综合得分: 5.5");
+        var rating = AlignBenchRating.Parse("事实正确性：基本正确，得分 6\n满足用户需求：5分\n清晰度：7\n完备性：4\n综上，综合得分为5");
 
         Assert.NotNull(rating);
-        Assert.Equal(5.5, rating.Score);
-        Assert.Equal(5, rating.Dimensions["满足用户需求"]);
+        Assert.Equal(5, rating.Score);
+        Assert.Equal(6, rating.Dimensions["事实正确性"]);
+        Assert.Equal(4, rating.Dimensions["完备性"]);
+    }
+
+    [Theory]
+    [InlineData("事实正确性: 6\n满足用户需求：5\n综合得分: 5.5")]           // names no question type's dimensions
+    [InlineData("清晰度：很好\n完备性：不足\n没有分数\n")]                   // a type, but no number anywhere
+    [InlineData("清晰度：很好\n完备性：4\n综合得分 7\n")]                    // the type's other dimensions have no score
+    public void FreeTextWithoutEveryDimensionScored_IsNotARating(string reply)
+    {
+        Assert.Null(AlignBenchRating.Parse(reply));
     }
 
     [Theory]

@@ -8,7 +8,7 @@ namespace EvalTests.Core.Tests.Prompts;
 /// Expected strings were produced independently: Python's csv module over the same files, assembled by the rules in
 /// reference/opencompass-facts.md (turns joined by a newline, the question's BOT turn empty in gen mode).
 /// </summary>
-public sealed class MultipleChoicePrompterTests
+public sealed class TemplatePrompterTests
 {
     private const string CevalQuestion0 =
         "以下是中国关于计算机网络考试的单项选择题，请选出其中的正确答案。\n使用位填充方法，以01111110为位首flag，数据为011011111111111111110010，求问传送时要添加几个0____\nA. 1\nB. 2\nC. 3\nD. 4\n答案: ";
@@ -22,14 +22,14 @@ public sealed class MultipleChoicePrompterTests
     private const string CmmluQuestion0 =
         "以下是关于农学的单项选择题，请直接给出正确答案的选项。\n题目：在农业生产中被当作极其重要的劳动对象发挥作用，最主要的不可替代的基本生产资料是\nA. 农业生产工具\nB. 土地\nC. 劳动力\nD. 资金";
 
-    private static (MultipleChoicePrompter Prompter, MultipleChoiceSample Question) Setup(string configName, string subsetName)
+    private static (TemplatePrompter Prompter, DatasetSample Question) Setup(string configName, string subsetName)
     {
         var (card, config) = DatasetCatalog.Default.Resolve(configName);
         var folder = Path.Combine(SharedData.Datasets, card.Name);
         var subset = card.Subsets.Single(s => s.Name == subsetName);
-        var shots = MultipleChoiceLoader.Load(card, folder, card.Splits.FewShot, subsetName);
-        var questions = MultipleChoiceLoader.Load(card, folder, card.Splits.Eval, subsetName);
-        return (new MultipleChoicePrompter(config, subset, shots), questions[0]);
+        var shots = DatasetLoader.Load(card, folder, card.Splits.FewShot!, subsetName);
+        var questions = DatasetLoader.Load(card, folder, card.Splits.Eval, subsetName);
+        return (new TemplatePrompter(config, subset, shots), questions[0]);
     }
 
     [Fact]
@@ -128,9 +128,9 @@ public sealed class MultipleChoicePrompterTests
     {
         var config = DatasetCatalog.Default.Resolve("ceval_gen").Config with { FewShotIds = [0] };
         var subset = new SubsetInfo("x", "X", "测试", ["STEM"]);
-        MultipleChoiceSample Row(string question, string a) => new(0, 2,
+        DatasetSample Row(string question, string a) => new(0, 2,
             [new("id", "0"), new("question", question), new("A", a), new("B", "b"), new("C", "c"), new("D", "d"), new("answer", "A"), new("explanation", "")]);
-        var prompter = new MultipleChoicePrompter(config, subset, [Row("集合{A}的元素", "1")]);
+        var prompter = new TemplatePrompter(config, subset, [Row("集合{A}的元素", "1")]);
 
         var text = prompter.BuildGeneration(Row("问题", "甲")).Prompt.ToPlainText();
 

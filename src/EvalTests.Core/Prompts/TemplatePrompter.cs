@@ -22,21 +22,21 @@ public interface ITokenCounter
 }
 
 /// <summary>
-/// Renders multiple-choice prompts exactly as OpenCompass's <c>FixKRetriever</c> + meta <c>ice_template</c> configs do:
-/// the in-context examples (dev rows with their answers) as HUMAN/BOT turns, then the question with an empty BOT turn
-/// (gen) or one prompt per option with that option as the BOT turn (ppl).
+/// Renders prompts exactly as OpenCompass's <c>FixKRetriever</c>/<c>ZeroRetriever</c> + meta template configs do: the
+/// template's own example rounds, then the in-context examples (few-shot rows with their answers) as HUMAN/BOT turns, then
+/// the question with an empty BOT turn (gen) or one prompt per option with that option as the BOT turn (ppl).
 /// </summary>
-public sealed partial class MultipleChoicePrompter
+public sealed partial class TemplatePrompter
 {
     private readonly DatasetConfig _config;
-    private readonly List<MultipleChoiceSample> _shots;
+    private readonly List<DatasetSample> _shots;
     private readonly string _human;
 
     /// <summary>Creates a prompter for one subset.</summary>
     /// <param name="config">The evaluation config (template, few-shot ids, labels).</param>
     /// <param name="subset">The subset, whose local name fills <c>{subject_local}</c>.</param>
     /// <param name="fewShotPool">The rows of the few-shot split.</param>
-    public MultipleChoicePrompter(DatasetConfig config, SubsetInfo subset, IReadOnlyList<MultipleChoiceSample> fewShotPool)
+    public TemplatePrompter(DatasetConfig config, SubsetInfo subset, IReadOnlyList<DatasetSample> fewShotPool)
     {
         _config = config;
         _human = config.Template.Human.Replace("{subject_local}", subset.LocalName, StringComparison.Ordinal);
@@ -47,7 +47,7 @@ public sealed partial class MultipleChoicePrompter
     }
 
     /// <summary>The gen-mode prompt of a question, dropping trailing in-context examples while it exceeds <paramref name="maxSeqLen"/> tokens.</summary>
-    public RenderedPrompt BuildGeneration(MultipleChoiceSample sample, ITokenCounter? counter = null, int? maxSeqLen = null)
+    public RenderedPrompt BuildGeneration(DatasetSample sample, ITokenCounter? counter = null, int? maxSeqLen = null)
     {
         var shots = _shots.Count;
         var prompt = Render(sample, shots, botTemplate: _config.Template.Bot, answerOverride: string.Empty);
@@ -67,7 +67,7 @@ public sealed partial class MultipleChoicePrompter
     /// The ppl-mode prompts of a question, one per label. As in OpenCompass's <c>PPLInferencer</c>, examples dropped
     /// while fitting one label stay dropped for the labels after it.
     /// </summary>
-    public IReadOnlyList<LabelPrompt> BuildPerplexity(MultipleChoiceSample sample, ITokenCounter? counter = null, int? maxSeqLen = null)
+    public IReadOnlyList<LabelPrompt> BuildPerplexity(DatasetSample sample, ITokenCounter? counter = null, int? maxSeqLen = null)
     {
         var shots = _shots.Count;
         var prompts = new List<LabelPrompt>(_config.Labels.Count);
@@ -97,7 +97,14 @@ public sealed partial class MultipleChoicePrompter
 
     private List<PromptTurn> ExampleTurns(int shots)
     {
-        var turns = new List<PromptTurn>(shots * 2 + 2);
+        var turns = new List<PromptTurn>((_config.FixedShots.Count + shots) * 2 + 2);
+        // Examples written into the template are part of it: never dropped, and filled with the question's columns.
+        foreach (var fixedShot in _config.FixedShots)
+        {
+            turns.Add(new PromptTurn(TurnRole.Human, fixedShot.Human));
+            turns.Add(new PromptTurn(TurnRole.Bot, fixedShot.Bot));
+        }
+
         foreach (var shot in _shots.Take(shots))
         {
             var bot = _config.Mode == EvalMode.Ppl ? LabelTemplate(shot.Answer) : _config.Template.Bot;
@@ -108,7 +115,7 @@ public sealed partial class MultipleChoicePrompter
         return turns;
     }
 
-    private Prompt Render(MultipleChoiceSample sample, int shots, string botTemplate, string? answerOverride)
+    private Prompt Render(DatasetSample sample, int shots, string botTemplate, string? answerOverride)
     {
         // CUSTOM: OpenCompass inserts the rendered examples first and then formats the whole prompt with the
         // question's columns, so a placeholder that appears inside an example's text is filled in again.

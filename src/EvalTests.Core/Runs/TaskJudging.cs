@@ -1,0 +1,222 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using EvalTests.Datasets;
+using EvalTests.Judging;
+using EvalTests.Models;
+using EvalTests.Prompts;
+using EvalTests.Reporting;
+using EvalTests.Scoring;
+
+namespace EvalTests.Runs;
+
+/// <summary>One judgement to ask: the sample judged, its slot (pairwise judges in both orders have two), the prompt, and whether the evaluated model's answer was shown first.</summary>
+internal sealed record JudgeItem(int Sample, int Slot, Prompt Prompt, bool ModelShownFirst);
+
+/// <summary>What the judge made of one sample.</summary>
+/// <param name="Outcome">Correct/wrong (verifier verdict, pairwise win/loss), scored (a rating, a pairwise tie), unparsed or errored.</param>
+/// <param name="Verdict">The parsed verdict as text (<c>A</c>, <c>B</c>, a rating, win/loss/tie), empty when none.</param>
+/// <param name="Error">The judge's error, when its call failed.</param>
+/// <param name="Rating">The rating (rating judges).</param>
+/// <param name="Points">The evaluated model's points, 0 to 1 (pairwise judges; the mean over both orders).</param>
+internal sealed record JudgedSample(SampleOutcome Outcome, string Verdict, string? Error, Rating? Rating = null, double? Points = null);
+
+/// <summary>
+/// The judge stage of one task: renders the judge's prompt for every answer (OpenCompass's LMEvaluator /
+/// GenericLLMEvaluator), collects the judge's replies, and parses them into verdicts, ratings or preferences.
+/// </summary>
+internal sealed class TaskJudging
+{
+    private readonly Dictionary<(int Sample, int Slot), GenerationResult> _replies = [];
+    private readonly List<JudgeItem> _items = [];
+    private bool _started;
+
+    public TaskJudging(JudgeSpec spec) => Spec = spec;
+
+    public JudgeSpec Spec { get; }
+
+    public IReadOnlyList<JudgeItem> Items => _items;
+
+    public bool IsComplete => _started && _replies.Count == _items.Count;
+
+    /// <summary>
+    /// Renders the judge prompts. <paramref name="answers"/>[i] is the model's text, or null when the sample is not judged
+    /// (its answer errored, or a cascade's rule already found it right); <paramref name="baseline"/> holds the baseline
+    /// model's answers for pairwise judges.
+    /// </summary>
+    public void Start(IReadOnlyList<DatasetSample> samples, IReadOnlyList<string?> answers, Func<int, string> gold, IReadOnlyList<string>? baseline)
+    {
+        for (var i = 0; i < samples.Count; i++)
+        {
+            if (answers[i] is not { } answer)
+            {
+                continue;
+            }
+
+            var fields = new List<KeyValuePair<string, string>>(samples[i].Fields)
+            {
+                new("prediction", Judged(answer)),
+                new("obj_gold", gold(i)),
+                new("reference", gold(i)),
+            };
+            if (Spec.Kind != JudgeKind.Pairwise)
+            {
+                _items.Add(new JudgeItem(i, 0, Render(fields), true));
+                continue;
+            }
+
+            var other = Judged(baseline![i]);
+            bool[] orders = Spec.Order == PairwiseOrder.Both ? [true, false] : [PairwiseVerdict.ModelShownFirst(i)];
+            for (var slot = 0; slot < orders.Length; slot++)
+            {
+                var (a, b) = orders[slot] ? (Judged(answer), other) : (other, Judged(answer));
+                _items.Add(new JudgeItem(i, slot, Render([.. fields, new("answer_a", a), new("answer_b", b)]), orders[slot]));
+            }
+        }
+
+        _started = true;
+    }
+
+    public void Complete(int sample, int slot, GenerationResult reply) => _replies[(sample, slot)] = reply;
+
+    /// <summary>The judge's verdict on a sample it was asked about.</summary>
+    public JudgedSample Judge(int sample)
+    {
+        var replies = _items.Where(item => item.Sample == sample).Select(item => (item, Reply: _replies[(sample, item.Slot)])).ToList();
+        if (replies.FirstOrDefault(r => r.Reply.Error is not null) is { Reply: { } failed })
+        {
+            return new JudgedSample(SampleOutcome.Errored, string.Empty, $"judge: {failed.Error}");
+        }
+
+        switch (Spec.Kind)
+        {
+            case JudgeKind.Verifier:
+                return VerifierVerdict.Parse(replies[0].Reply.Text) switch
+                {
+                    Verdict.Correct => new JudgedSample(SampleOutcome.Correct, "A", null),
+                    Verdict.Incorrect => new JudgedSample(SampleOutcome.Wrong, "B", null),
+                    _ => new JudgedSample(SampleOutcome.Unparsed, string.Empty, null),
+                };
+            case JudgeKind.Rating:
+                return AlignBenchRating.Parse(replies[0].Reply.Text) is { } rating
+                    ? new JudgedSample(SampleOutcome.Scored, rating.Score.ToString(CultureInfo.InvariantCulture), null, rating)
+                    : new JudgedSample(SampleOutcome.Unparsed, string.Empty, null);
+            default:
+                var points = replies.Select(r => new PairwiseJudgement(r.item.ModelShownFirst, PairwiseVerdict.Parse(r.Reply.Text)).ModelPoints).OfType<double>().ToList();
+                if (points.Count == 0)
+                {
+                    return new JudgedSample(SampleOutcome.Unparsed, string.Empty, null);
+                }
+
+                var mean = points.Average();
+                return mean switch
+                {
+                    1 => new JudgedSample(SampleOutcome.Correct, "win", null, Points: mean),
+                    0 => new JudgedSample(SampleOutcome.Wrong, "loss", null, Points: mean),
+                    _ => new JudgedSample(SampleOutcome.Scored, "tie", null, Points: mean),
+                };
+        }
+    }
+
+    /// <summary>
+    /// The dataset's judged metric and its standard error: a pairwise win rate (ties half, unparsed left out), or a mean
+    /// rating (AlignBench's 总分 for AlignBench, the plain mean otherwise); none for verifiers, whose metric is accuracy.
+    /// </summary>
+    public (double? Value, double? StandardError) Metric(IReadOnlyList<DatasetSample> samples, IReadOnlyList<JudgedSample?> judged, bool alignBench)
+    {
+        switch (Spec.Kind)
+        {
+            case JudgeKind.Pairwise:
+                var points = judged.Select(j => j?.Points).OfType<double>().ToList();
+                return points.Count == 0 ? (double.NaN, null) : (100 * points.Average(), 100 * StandardErrorOfMean(points));
+            case JudgeKind.Rating:
+                if (alignBench)
+                {
+                    return (SummarizeAlignBench(samples, judged).Capabilities["总分"], null);
+                }
+
+                var scores = judged.Select(j => j?.Rating?.Score).OfType<double>().ToList();
+                return scores.Count == 0 ? (double.NaN, null) : (scores.Average(), StandardErrorOfMean(scores));
+            default:
+                return (null, null);
+        }
+    }
+
+    /// <summary>AlignBench's capability and dimension tables over the rated samples.</summary>
+    public static AlignBenchSummary SummarizeAlignBench(IReadOnlyList<DatasetSample> samples, IReadOnlyList<JudgedSample?> judged) =>
+        AlignBenchSummary.From(samples.Select((s, i) => (s["capability"], judged[i]?.Rating)));
+
+    /// <summary>Every judgement as OpenCompass saves a judge's predictions: the prompt, the raw reply, the gold, and our parsed verdict.</summary>
+    public JsonObject OutputsJson(Func<int, string> gold, IReadOnlyList<JudgedSample?> judged)
+    {
+        var root = new JsonObject();
+        foreach (var item in _items)
+        {
+            var reply = _replies[(item.Sample, item.Slot)];
+            var entry = new JsonObject
+            {
+                ["origin_prompt"] = item.Prompt.ToPlainText(),
+                ["prediction"] = reply.Text,
+                ["gold"] = gold(item.Sample),
+                ["evaltests"] = Parsed(item, reply, judged[item.Sample]),
+            };
+            if (reply.Error is not null)
+            {
+                entry["error"] = reply.Error;
+            }
+
+            root[item.Slot == 0 ? item.Sample.ToString(CultureInfo.InvariantCulture) : $"{item.Sample}_{item.Slot}"] = entry;
+        }
+
+        return root;
+    }
+
+    private JsonObject Parsed(JudgeItem item, GenerationResult reply, JudgedSample? judged)
+    {
+        var parsed = new JsonObject { ["sample"] = item.Sample };
+        switch (Spec.Kind)
+        {
+            case JudgeKind.Verifier:
+                parsed["verdict"] = VerifierVerdict.Parse(reply.Text).ToString();
+                break;
+            case JudgeKind.Rating:
+                var rating = AlignBenchRating.Parse(reply.Text);
+                parsed["score"] = rating?.Score;
+                parsed["rating"] = rating is null ? null : new JsonObject(rating.Dimensions.Select(d => KeyValuePair.Create(d.Key, (JsonNode?)d.Value)));
+                break;
+            default:
+                parsed["model_shown_first"] = item.ModelShownFirst;
+                parsed["preference"] = PairwiseVerdict.Parse(reply.Text).ToString();
+                parsed["model_points"] = new PairwiseJudgement(item.ModelShownFirst, PairwiseVerdict.Parse(reply.Text)).ModelPoints;
+                break;
+        }
+
+        parsed["outcome"] = judged?.Outcome.ToString().ToLowerInvariant();
+        return parsed;
+    }
+
+    private Prompt Render(IReadOnlyList<KeyValuePair<string, string>> fields) =>
+        Prompt.FromChat(Spec.Template.Select(t => new PromptTurn(t.Role == "system" ? TurnRole.System : TurnRole.Human, TemplatePrompter.Format(t.Prompt, fields, null))));
+
+    /// <summary>The answer as the judge sees it: after <c>&lt;/think&gt;</c> when the config strips a reasoning model's thinking.</summary>
+    private string Judged(string answer)
+    {
+        if (!Spec.StripThinking)
+        {
+            return answer;
+        }
+
+        var end = answer.IndexOf("</think>", StringComparison.Ordinal);
+        return end < 0 ? answer : answer[(end + "</think>".Length)..].Trim();
+    }
+
+    private static double StandardErrorOfMean(List<double> values)
+    {
+        if (values.Count < 2)
+        {
+            return 0;
+        }
+
+        var mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1) / values.Count);
+    }
+}

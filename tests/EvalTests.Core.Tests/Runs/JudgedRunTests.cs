@@ -1,0 +1,189 @@
+using System.Text.Json.Nodes;
+using EvalTests.Datasets;
+using EvalTests.Prompts;
+using EvalTests.Runs;
+using EvalTests.Scoring;
+using EvalTests.TestSupport;
+
+namespace EvalTests.Core.Tests.Runs;
+
+/// <summary>Runs whose answers a judge model scores: verifier verdicts, AlignBench ratings, pairwise preferences.</summary>
+public sealed class JudgedRunTests : IDisposable
+{
+    private readonly TempDirectory _work = new();
+
+    public void Dispose() => _work.Dispose();
+
+    private static string Locate(DatasetCard card) => Path.Combine(SharedData.Datasets, card.Name);
+
+    private RunSettings Settings => new() { WorkDir = _work.Path, Timestamp = "20261125_120000", BatchSize = 1, Limit = 6 };
+
+    private string Run => Path.Combine(_work.Path, "20261125_120000");
+
+    private static IReadOnlyList<DatasetSample> Gsm8k => DatasetLoader.Load(DatasetCatalog.Default.Resolve("gsm8k_gen").Card, Path.Combine(SharedData.Datasets, "gsm8k"), "test", "gsm8k");
+
+    /// <summary>A judge that answers by the question its prompt is about (the index of the first question the prompt contains).</summary>
+    private static ScriptedLanguageModel Judge(IReadOnlyList<DatasetSample> samples, Func<int, string> reply, Func<int, bool>? fails = null) =>
+        new(prompt => reply(QuestionOf(prompt)), abbr: "judge") { Fails = prompt => fails?.Invoke(QuestionOf(prompt)) ?? false };
+
+    private static int QuestionOf(Prompt prompt) =>
+        Enumerable.Range(0, 50).First(i => prompt.ToPlainText().Contains(Gsm8kOrAlignBench(i), StringComparison.Ordinal));
+
+    private static string Gsm8kOrAlignBench(int i) => i < Gsm8k.Count ? Gsm8k[i].Question : "\u0000";
+
+    [Fact]
+    public async Task Verifier_TheFirstAOrBIsTheVerdict_NoVerdictIsNotAttempted_AndAFailedJudgeIsAnError()
+    {
+        var model = new ScriptedLanguageModel(_ => "The answer is 18.");
+        string[] replies = ["A", "B", "I cannot tell.", "C", "**A**: CORRECT, not B", "unused"];
+        var judge = Judge(Gsm8k, i => replies[i], fails: i => i == 5);
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["gsm8k_llmjudge"]);
+
+        var result = await new EvaluationRunner(model, Settings, judge: judge).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        Assert.Equal(new SubsetScore(2, 1, 2, 1), result.Tasks[0].Score.Score);
+        Assert.Equal("gsm8k-llmjudge", result.Tasks[0].Task.Abbr);
+        Assert.StartsWith("judge: scripted failure", result.Tasks[0].Samples[5].Error, StringComparison.Ordinal);
+
+        var results = JsonNode.Parse(File.ReadAllText(Path.Combine(Run, "results", "scripted", "gsm8k-llmjudge.json")))!;
+        Assert.Equal(100.0 * 2 / 6, (double)results["accuracy"]!, 12);
+        Assert.Equal(100.0 * 2 / 3, (double)results["accuracy_given_attempted"]!, 12);
+        Assert.Equal(50.0, (double)results["attempted_ratio"]!, 12);
+
+        // The judge's prompt, raw reply and parsed verdict are kept where GenericLLMEvaluator keeps them.
+        var outputs = JsonNode.Parse(File.ReadAllText(Path.Combine(Run, "results", "scripted", "gsm8k-llmjudge_replica0.json")))!;
+        var prompt = (string)outputs["0"]!["origin_prompt"]!;
+        Assert.StartsWith("You are a helpful assistant who evaluates the correctness of models' outputs.\nPlease as a grading expert", prompt, StringComparison.Ordinal);
+        Assert.Contains("<Original Question Begin>:\n" + Gsm8k[0].Question + "\n<Original Question End>\n\n<Gold Target Begin>:\n" + Gsm8k[0].Answer + "\n<Gold Target End>", prompt, StringComparison.Ordinal);
+        Assert.EndsWith("<Predicted Answer Begin>:\nThe answer is 18.\n<Predicted Answer End>", prompt, StringComparison.Ordinal);
+        Assert.Equal("**A**: CORRECT, not B", (string)outputs["4"]!["prediction"]!);
+        Assert.Equal("Correct", (string)outputs["4"]!["evaltests"]!["verdict"]!);
+        Assert.Equal("NotAttempted", (string)outputs["3"]!["evaltests"]!["verdict"]!);
+    }
+
+    [Fact]
+    public async Task Cascade_JudgesOnlyWhatTheRuleFindsWrong()
+    {
+        // The gold of question 0 is 18; the rule's last number of "so 18" matches it, the other five go to the judge.
+        var model = new ScriptedLanguageModel(_ => "so 18");
+        var asked = new List<int>();
+        var judge = Judge(Gsm8k, i => { asked.Add(i); return "A"; });
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["gsm8k_cascade"]);
+
+        var result = await new EvaluationRunner(model, Settings, judge: judge).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        Assert.Equal([1, 2, 3, 4, 5], asked.Order());
+        Assert.Equal(new SubsetScore(6, 0, 0, 0), result.Tasks[0].Score.Score);
+    }
+
+    [Fact]
+    public async Task NoJudge_IsRefusedBeforeTheModelIsAsked_UnlessTheRunOnlyInfers()
+    {
+        var model = new ScriptedLanguageModel(_ => "18");
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["gsm8k_llmjudge"]);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new EvaluationRunner(model, Settings).RunAsync(plan, Locate, TestContext.Current.CancellationToken));
+
+        Assert.Contains("gsm8k_llmjudge_gen is judged by a model, and no judge was given: name one with --judge-model", error.Message, StringComparison.Ordinal);
+        Assert.Empty(model.Batches);
+        var inferred = await new EvaluationRunner(model, Settings with { Mode = RunMode.Infer }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+        Assert.Equal(6, inferred.SentRequests);
+    }
+
+    [Fact]
+    public async Task EvalMode_JudgesTheRecordedPredictions_AndASecondEvalReplaysTheJudgesCheckpoint()
+    {
+        var model = new ScriptedLanguageModel(_ => "18");
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["gsm8k_llmjudge"]);
+        await new EvaluationRunner(model, Settings with { Mode = RunMode.Infer }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+        var recorded = RecordedModel.FromRun(new RunOutputLayout(_work.Path, "20261125_120000"), "scripted");
+        var calls = 0;
+        var judge = Judge(Gsm8k, i => { calls++; return i % 2 == 0 ? "A" : "B"; });
+
+        var first = await new EvaluationRunner(recorded, Settings with { Mode = RunMode.Eval }, judge: judge).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+        var second = await new EvaluationRunner(recorded, Settings with { Mode = RunMode.Eval }, judge: judge).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        Assert.Equal(new SubsetScore(3, 3, 0, 0), first.Tasks[0].Score.Score);
+        Assert.Equal(first.Tasks[0].Score.Score, second.Tasks[0].Score.Score);
+        Assert.Equal(6, calls);
+        Assert.Equal(6, second.ReplayedRequests);
+        Assert.True(File.Exists(Path.Combine(Run, "checkpoints", "scripted_judged-by--judge.jsonl")));
+    }
+
+    [Fact]
+    public async Task AlignBenchRating_UnparsableAndOutOfRangeRatingsAreCounted_AndTheSummaryTablesAreOpenCompasss()
+    {
+        var card = DatasetCatalog.Default.Resolve("alignbench").Card;
+        var questions = DatasetLoader.Load(card, Path.Combine(SharedData.Datasets, "alignbench"), "test", card.Subsets[0].Name);
+        string[] replies =
+        [
+            "回答基本正确。{'事实正确性': 7, '满足用户需求': 8, '清晰度': 6, '完备性': 7, '综合得分': 7}",
+            "有错误。{'事实正确性': 4, '满足用户需求': 5, '清晰度': 6, '完备性': 5, '综合得分': 5}",
+            "我无法评分。",
+            "{'事实正确性': 12, '满足用户需求': 5, '清晰度': 6, '完备性': 5, '综合得分': 5}",
+        ];
+        var judge = new ScriptedLanguageModel(prompt => replies[Enumerable.Range(0, 4).First(i => prompt.ToPlainText().Contains("用户的提问： " + questions[i].Question + "\n", StringComparison.Ordinal))], abbr: "judge");
+        var model = new ScriptedLanguageModel(_ => "<think>先想一想</think> 我的回答");
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["alignbench"]);
+
+        var result = await new EvaluationRunner(model, Settings with { Limit = 4 }, judge: judge).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        // Questions 1-4 are all 专业能力: its mean is 6.0, 中文语言总分 (0+0+0+0+0+6)/6 = 1.0, 中文推理总分 0, 总分 0.5.
+        var score = result.Tasks[0].Score.Score;
+        Assert.Equal((2, 2, 4), (score.Scored, score.Unparsed, score.Total));
+        Assert.Equal(0.5, score.Value);
+        var outputs = JsonNode.Parse(File.ReadAllText(Path.Combine(Run, "results", "scripted_judged-by--judge", "alignment_bench_v1_1.json")))!;
+        Assert.EndsWith("[助手的答案开始]\n我的回答\n[助手的答案结束]\n", (string)outputs["0"]!["origin_prompt"]!, StringComparison.Ordinal);
+        Assert.Equal(7.0, (double)outputs["0"]!["evaltests"]!["score"]!);
+        Assert.Null(outputs["2"]!["evaltests"]!["score"]);
+
+        var tables = Path.Combine(Run, "summary", result.SummaryTimestamp);
+        Assert.Equal("模型,事实正确性,满足用户需求,清晰度,完备性,综合得分\r\nscripted,5.5,6.5,6.0,6.0,6.0\r\n", File.ReadAllText(Path.Combine(tables, "Alignbench-judged-by--judge-dimension.csv")));
+        Assert.Equal(
+            "0,1,2,3,4,5,6,7,8,9,10,11\r\n模型,总分,中文推理,,,中文语言,,,,,,\r\n模型,总分,中文推理总分,数学计算,逻辑推理,中文语言总分,基本任务,中文理解,综合问答,文本写作,角色扮演,专业能力\r\n"
+            + "scripted,0.5,0.0,0.0,0.0,1.0,0.0,0.0,0.0,0.0,0.0,6.0\r\n",
+            File.ReadAllText(Path.Combine(tables, "Alignbench-judged-by--judge-capability.csv")));
+    }
+
+    [Fact]
+    public async Task Pairwise_TheOrderAlternates_AndTheWinRateCountsTiesAsHalf_LeavingUnparsedOut()
+    {
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["alignbench_pairwise"]);
+        var settings = Settings with { Limit = 4, Baseline = "baseline" };
+        await new EvaluationRunner(new ScriptedLanguageModel(_ => "bad", abbr: "baseline"), settings with { Mode = RunMode.Infer }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+        var card = plan.Tasks[0].Card;
+        var questions = DatasetLoader.Load(card, Path.Combine(SharedData.Datasets, "alignbench"), "test", card.Subsets[0].Name);
+        var judge = new ScriptedLanguageModel(prompt =>
+        {
+            var text = prompt.ToPlainText();
+            var index = Enumerable.Range(0, 4).First(i => text.Contains("[User Question]\n" + questions[i].Question + "\n", StringComparison.Ordinal));
+            return index switch
+            {
+                2 => "Both are fine, I cannot decide.",
+                3 => "A tie: [[C]]",
+                _ => text.Contains("[The Start of Assistant A's Answer]\ngood\n", StringComparison.Ordinal) ? "A is better. [[A]]" : "B is better. [[B]]",
+            };
+        }, abbr: "judge");
+
+        var result = await new EvaluationRunner(new ScriptedLanguageModel(_ => "good"), settings, judge: judge).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        var score = result.Tasks[0].Score.Score;
+        Assert.Equal((2, 0, 1, 1), (score.Correct, score.Wrong, score.Scored, score.Unparsed));
+        Assert.Equal(100 * 2.5 / 3, score.Value, 12);
+        var outputs = JsonNode.Parse(File.ReadAllText(Path.Combine(Run, "results", "scripted_judged-by--judge", "alignment_bench_v1_1-pairwise.json")))!;
+        Assert.Equal([true, false, true, false], Enumerable.Range(0, 4).Select(i => (bool)outputs[i.ToString()]!["evaltests"]!["model_shown_first"]!));
+        Assert.Contains("[The Start of Assistant A's Answer]\nbad\n", (string)outputs["1"]!["origin_prompt"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pairwise_WithoutTheBaselinesPredictions_NamesTheFileAndHowToMakeIt()
+    {
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["alignbench_pairwise"]);
+        var runner = new EvaluationRunner(new ScriptedLanguageModel(_ => "good"), Settings with { Limit = 2, Baseline = "baseline" }, judge: new ScriptedLanguageModel(_ => "[[A]]", abbr: "judge"));
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => runner.RunAsync(plan, Locate, TestContext.Current.CancellationToken));
+
+        Assert.Contains(Path.Combine("predictions", "baseline", "alignment_bench_v1_1-pairwise.json") + ": no predictions of the baseline model 'baseline'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--mode infer", error.Message, StringComparison.Ordinal);
+    }
+}
