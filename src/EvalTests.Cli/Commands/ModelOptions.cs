@@ -15,25 +15,52 @@ internal sealed class ModelOptions
 {
     public const string DefaultKeyVariable = "OPENAI_API_KEY";
 
-    private readonly Option<string?> _model = new("--model", "-m") { Description = "Model folder or name under the models root (e.g. stories260K); with --base-url, the model name to request (default: the first of /v1/models)." };
-    private readonly Option<string?> _modelsRoot = new("--models-root") { Description = $"Folder holding model folders (else ${BuildDefaults.ModelsEnvironmentVariable}, the build default, then the per-user cache)." };
-    private readonly Option<ExecutionProviderPreference> _provider = new("--provider") { Description = "ONNX Runtime execution provider: auto, cpu or cuda.", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
-    private readonly Option<string?> _tokenizer = new("--tokenizer") { Description = "Take the tokenizer from this folder (for model folders that ship none)." };
-    private readonly Option<int?> _threads = new("--threads") { Description = "Threads ONNX Runtime may use inside an operator (default: every core; --max-num-workers divides the cores between its workers)." };
-    private readonly Option<string?> _abbr = new("--abbr") { Description = "The model's name in reports (default: the folder or model name)." };
+    private readonly string _prefix;
+    private readonly Option<string?> _model;
+    private readonly Option<string?> _modelsRoot;
+    private readonly Option<ExecutionProviderPreference> _provider;
+    private readonly Option<string?> _tokenizer;
+    private readonly Option<int?> _threads;
+    private readonly Option<string?> _abbr;
 
-    private readonly Option<string?> _baseUrl = new("--base-url") { Description = "Evaluate an OpenAI-compatible API at this base (e.g. http://127.0.0.1:8000/v1) instead of a local folder." };
-    private readonly Option<string?> _apiKeyEnv = new("--api-key-env") { Description = $"The environment variable holding the API key (default {DefaultKeyVariable} when set; 'none' sends no key). The key itself is never an option." };
-    private readonly Option<string> _apiProvider = new("--api-provider") { Description = "Who serves the model, for its identity (provider:model) in caches and snapshots.", DefaultValueFactory = _ => "openai" };
-    private readonly Option<double> _qps = new("--qps") { Description = "Most requests started per second across all concurrent requests (fractions allowed).", DefaultValueFactory = _ => 1 };
-    private readonly Option<int> _maxConcurrency = new("--max-concurrency") { Description = "Most API requests in flight at once.", DefaultValueFactory = _ => 8 };
-    private readonly Option<int> _retries = new("--retries") { Description = "Retries of a failed API request (429, 5xx, timeouts, broken connections, malformed replies).", DefaultValueFactory = _ => 5 };
-    private readonly Option<double> _retrySeconds = new("--max-retry-seconds") { Description = "Longest an API request is retried in all before it is recorded as failed.", DefaultValueFactory = _ => 300 };
-    private readonly Option<double> _timeoutSeconds = new("--request-timeout") { Description = "Seconds one API attempt may take before it counts as stalled.", DefaultValueFactory = _ => 120 };
-    private readonly Option<double?> _temperature = new("--temperature") { Description = "Sampling temperature sent to the API (default: none sent)." };
-    private readonly Option<string?> _systemPrompt = new("--system-prompt") { Description = "A system message sent before every chat prompt." };
-    private readonly Option<string?> _cacheDir = new("--cache-dir") { Description = $"Folder of the API response cache (default: the per-user cache, {UserCache.ResponsesFolder})." };
-    private readonly Option<bool> _noCache = new("--no-cache") { Description = "Send every API request, and cache nothing." };
+    private readonly Option<string?> _baseUrl;
+    private readonly Option<string?> _apiKeyEnv;
+    private readonly Option<string> _apiProvider;
+    private readonly Option<double> _qps;
+    private readonly Option<int> _maxConcurrency;
+    private readonly Option<int> _retries;
+    private readonly Option<double> _retrySeconds;
+    private readonly Option<double> _timeoutSeconds;
+    private readonly Option<double?> _temperature;
+    private readonly Option<string?> _systemPrompt;
+    private readonly Option<string?> _cacheDir;
+    private readonly Option<bool> _noCache;
+
+    /// <summary>The options of the evaluated model (<c>--model</c>, <c>--base-url</c>, …), or with a prefix those of another model (<c>--judge-model</c>, …).</summary>
+    /// <param name="prefix">Empty for the evaluated model; <c>judge</c> names every option <c>--judge-…</c>.</param>
+    public ModelOptions(string prefix = "")
+    {
+        _prefix = prefix;
+        var who = prefix.Length == 0 ? "the model" : $"the {prefix} model";
+        _model = new(Name("model"), prefix.Length == 0 ? ["-m"] : []) { Description = $"Folder or name under the models root of {who} (e.g. stories260K); with {Name("base-url")}, the model name to request (default: the first of /v1/models)." };
+        _modelsRoot = new(Name("models-root")) { Description = $"Folder holding model folders (else ${BuildDefaults.ModelsEnvironmentVariable}, the build default, then the per-user cache)." };
+        _provider = new(Name("provider")) { Description = "ONNX Runtime execution provider: auto, cpu or cuda.", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
+        _tokenizer = new(Name("tokenizer")) { Description = "Take the tokenizer from this folder (for model folders that ship none)." };
+        _threads = new(Name("threads")) { Description = "Threads ONNX Runtime may use inside an operator (default: every core; --max-num-workers divides the cores between its workers)." };
+        _abbr = new(Name("abbr")) { Description = $"The name of {who} in reports (default: the folder or model name)." };
+        _baseUrl = new(Name("base-url")) { Description = $"Use an OpenAI-compatible API at this base (e.g. http://127.0.0.1:8000/v1) as {who} instead of a local folder." };
+        _apiKeyEnv = new(Name("api-key-env")) { Description = $"The environment variable holding the API key (default {DefaultKeyVariable} when set; 'none' sends no key). The key itself is never an option." };
+        _apiProvider = new(Name("api-provider")) { Description = "Who serves the model, for its identity (provider:model) in caches and snapshots.", DefaultValueFactory = _ => "openai" };
+        _qps = new(Name("qps")) { Description = "Most requests started per second across all concurrent requests (fractions allowed).", DefaultValueFactory = _ => 1 };
+        _maxConcurrency = new(Name("max-concurrency")) { Description = "Most API requests in flight at once.", DefaultValueFactory = _ => 8 };
+        _retries = new(Name("retries")) { Description = "Retries of a failed API request (429, 5xx, timeouts, broken connections, malformed replies).", DefaultValueFactory = _ => 5 };
+        _retrySeconds = new(Name("max-retry-seconds")) { Description = "Longest an API request is retried in all before it is recorded as failed.", DefaultValueFactory = _ => 300 };
+        _timeoutSeconds = new(Name("request-timeout")) { Description = "Seconds one API attempt may take before it counts as stalled.", DefaultValueFactory = _ => 120 };
+        _temperature = new(Name("temperature")) { Description = "Sampling temperature sent to the API (default: none sent)." };
+        _systemPrompt = new(Name("system-prompt")) { Description = "A system message sent before every chat prompt." };
+        _cacheDir = new(Name("cache-dir")) { Description = $"Folder of the API response cache (default: the per-user cache, {UserCache.ResponsesFolder})." };
+        _noCache = new(Name("no-cache")) { Description = "Send every API request, and cache nothing." };
+    }
 
     /// <summary>The model's name in reports (also picks the model whose predictions eval mode scores).</summary>
     public Option<string?> Abbr => _abbr;
@@ -42,16 +69,49 @@ internal sealed class ModelOptions
 
     public IEnumerable<Option> All => [.. Local, _baseUrl, _apiKeyEnv, _apiProvider, _qps, _maxConcurrency, _retries, _retrySeconds, _timeoutSeconds, _temperature, _systemPrompt, _cacheDir, _noCache];
 
+    /// <summary>Whether any option names this model (a judge is optional).</summary>
+    public bool IsGiven(ParseResult parse) => parse.GetValue(_model) is not null || parse.GetValue(_baseUrl) is not null;
+
+    private string Name(string option) => _prefix.Length == 0 ? $"--{option}" : $"--{_prefix}-{option}";
+
+    /// <summary>
+    /// The judge OpenCompass builds when a config names none: an OpenAI-compatible API from <c>OC_JUDGE_MODEL</c>,
+    /// <c>OC_JUDGE_API_KEY</c> and <c>OC_JUDGE_API_BASE</c> (default the OpenAI API), temperature 0.001, 16 requests a second.
+    /// </summary>
+    public static async Task<ILanguageModel?> JudgeFromEnvironmentAsync(TextWriter output, CancellationToken cancellationToken)
+    {
+        if (Environment.GetEnvironmentVariable("OC_JUDGE_MODEL") is not { Length: > 0 } model)
+        {
+            return null;
+        }
+
+        var baseText = Environment.GetEnvironmentVariable("OC_JUDGE_API_BASE") is { Length: > 0 } configured ? configured : "https://api.openai.com/v1/";
+        var judge = await OpenAILanguageModel.ConnectAsync(new OpenAIModelOptions
+        {
+            BaseUrl = ParseBaseUrl(baseText, "OC_JUDGE_API_BASE"),
+            ApiKeyVariable = string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OC_JUDGE_API_KEY")) ? null : "OC_JUDGE_API_KEY",
+            Model = model,
+            Temperature = 0.001,
+            QueriesPerSecond = 16,
+            CacheFolder = UserCache.ResponsesFolder,
+            PromptLogProbs = false,
+        }, cancellationToken);
+        output.WriteLine($"Judge {judge.Descriptor.Abbr} ({judge.Descriptor.Identity}) at {baseText} from OC_JUDGE_MODEL/OC_JUDGE_API_BASE; key: {(Environment.GetEnvironmentVariable("OC_JUDGE_API_KEY") is { Length: > 0 } ? "$OC_JUDGE_API_KEY" : "none")}");
+        return judge;
+    }
+
+    private static Uri ParseBaseUrl(string text, string source) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            ? url
+            : throw new ArgumentException($"{source} '{text}' is not an http(s) URL (e.g. http://127.0.0.1:8000/v1).");
+
     /// <summary>Loads the local model, or connects to the API (asking it about prompt log-probabilities only when ppl mode needs them).</summary>
     public async Task<ILanguageModel> CreateAsync(ParseResult parse, int? maxSeqLen, bool needsLogLikelihood, TextWriter output, CancellationToken cancellationToken)
     {
+        var role = _prefix.Length == 0 ? "Model" : "Judge";
         if (parse.GetValue(_baseUrl) is { } baseUrlText)
         {
-            if (!Uri.TryCreate(baseUrlText, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
-            {
-                throw new ArgumentException($"--base-url '{baseUrlText}' is not an http(s) URL (e.g. http://127.0.0.1:8000/v1).");
-            }
-
+            var baseUrl = ParseBaseUrl(baseUrlText, Name("base-url"));
             var keyVariable = parse.GetValue(_apiKeyEnv) switch
             {
                 null => string.IsNullOrEmpty(Environment.GetEnvironmentVariable(DefaultKeyVariable)) ? null : DefaultKeyVariable,
@@ -76,11 +136,11 @@ internal sealed class ModelOptions
                 CacheFolder = parse.GetValue(_noCache) ? null : parse.GetValue(_cacheDir) ?? UserCache.ResponsesFolder,
                 PromptLogProbs = needsLogLikelihood ? null : false,
             }, cancellationToken);
-            output.WriteLine($"Model {remote.Descriptor.Abbr} ({remote.Descriptor.Identity}) at {baseUrl}; key: {(keyVariable is null ? "none" : "$" + keyVariable)}; response cache: {remote.CachePath ?? "off"}");
+            output.WriteLine($"{role} {remote.Descriptor.Abbr} ({remote.Descriptor.Identity}) at {baseUrl}; key: {(keyVariable is null ? "none" : "$" + keyVariable)}; response cache: {remote.CachePath ?? "off"}");
             return remote;
         }
 
-        var name = parse.GetValue(_model) ?? throw new ArgumentException("--model is required: a model folder or a name under the models root (or --base-url for an API).");
+        var name = parse.GetValue(_model) ?? throw new ArgumentException($"{Name("model")} is required: a model folder or a name under the models root (or {Name("base-url")} for an API).");
         var folder = BuildDefaults.ResolveModel(name, parse.GetValue(_modelsRoot));
         var local = OnnxLanguageModel.Load(new OnnxModelOptions
         {
@@ -90,7 +150,7 @@ internal sealed class ModelOptions
             Provider = parse.GetValue(_provider),
             IntraOpThreads = parse.GetValue(_threads),
         });
-        output.WriteLine($"Model {local.Descriptor.Abbr} ({local.Descriptor.Identity}, context {local.Descriptor.MaxSequenceLength}) from {folder}");
+        output.WriteLine($"{role} {local.Descriptor.Abbr} ({local.Descriptor.Identity}, context {local.Descriptor.MaxSequenceLength}) from {folder}");
         output.WriteLine(local.ProviderDescription);
         return local;
     }

@@ -15,13 +15,16 @@ internal static class RunCommand
     public static Command Create(TextWriter output)
     {
         var models = new ModelOptions();
+        var judges = new ModelOptions("judge");
+        var judgeMaxOutLen = new Option<int>("--judge-max-out-len") { Description = "Most tokens the judge writes per judgement.", DefaultValueFactory = _ => 1024 };
+        var baseline = new Option<string?>("--baseline") { Description = "Pairwise-judged datasets: the model (abbr) whose answers are compared; run it on the same run folder first (--mode infer --reuse <ts>)." };
         var datasets = new Option<string[]>("--datasets", "-d") { Description = "Dataset configs (e.g. ceval_gen ceval_ppl cmmlu_ppl); see `evaltests list`.", Required = true, AllowMultipleArgumentsPerToken = true };
         var subsets = new Option<string[]>("--subsets") { Description = "Only these subsets (e.g. computer_network law).", AllowMultipleArgumentsPerToken = true };
         var dataRoot = new Option<string?>("--data-root") { Description = $"Folder holding ceval/, cmmlu/, … (else ${DataRootResolver.EnvironmentVariable}, the build default, then the per-user cache)." };
         var workDir = new Option<string>("--work-dir", "-w") { Description = "Output folder; each run writes <work-dir>/<timestamp>/.", DefaultValueFactory = _ => Path.Combine("outputs", "default") };
         var batchSize = new Option<string>("--batch-size") { Description = "Requests per model call, or auto: the largest batch of the longest request that fits in memory, measured per mode before asking.", DefaultValueFactory = _ => "16" };
         var batchTokens = new Option<int?>("--batch-tokens") { Description = "Pack batches by a token budget (rows × longest request) instead of --batch-size requests." };
-        var maxOutLen = new Option<int>("--max-out-len") { Description = "Most tokens generated per answer.", DefaultValueFactory = _ => 100 };
+        var maxOutLen = new Option<int?>("--max-out-len") { Description = "Most tokens generated per answer (default: the dataset config's own, else 100)." };
         var maxSeqLen = new Option<int?>("--max-seq-len") { Description = "Prompt token limit for dropping in-context examples (default: the model's context length)." };
         var limit = new Option<int?>("--limit") { Description = "Only the first N questions of each subset (smoke runs)." };
         var mode = new Option<RunMode>("--mode") { Description = "all (ask and score), infer (only ask: predictions), or eval (only score the predictions of --reuse's run, no model).", DefaultValueFactory = _ => RunMode.All };
@@ -32,9 +35,9 @@ internal static class RunCommand
 
         var command = new Command("run", "Evaluate a model on datasets and print the summary table (OpenCompass's run.py).")
         {
-            datasets, subsets, dataRoot, workDir, batchSize, batchTokens, maxOutLen, maxSeqLen, limit, mode, postprocessor, shard, workers, reuse,
+            datasets, subsets, dataRoot, workDir, batchSize, batchTokens, maxOutLen, maxSeqLen, limit, mode, postprocessor, shard, workers, reuse, baseline, judgeMaxOutLen,
         };
-        foreach (var option in models.All)
+        foreach (var option in models.All.Concat(judges.All))
         {
             command.Options.Add(option);
         }
@@ -91,8 +94,16 @@ internal static class RunCommand
                 ? RecordedModel.FromRun(new RunOutputLayout(parse.GetValue(workDir)!, timestamp!), parse.GetValue(models.Abbr))
                 : await models.CreateAsync(parse, parse.GetValue(maxSeqLen), needsLogLikelihood, output, cancellationToken);
 
+            // A judge is loaded only when this run judges answers; OpenCompass's OC_JUDGE_* variables stand in for the options.
+            var judging = runMode != RunMode.Infer && plan.Tasks.Any(t => t.Config.Judge is not null);
+            await using var judge = !judging ? null
+                : judges.IsGiven(parse) ? await judges.CreateAsync(parse, null, needsLogLikelihood: false, output, cancellationToken)
+                : await ModelOptions.JudgeFromEnvironmentAsync(output, cancellationToken);
+
             var settings = new RunSettings
             {
+                Baseline = parse.GetValue(baseline),
+                JudgeMaxOutLen = parse.GetValue(judgeMaxOutLen),
                 Timestamp = timestamp,
                 Mode = runMode,
                 Postprocessor = parse.GetValue(postprocessor),
@@ -112,18 +123,24 @@ internal static class RunCommand
                 RunResult? finished = null;
                 await SpectreRunProgress.Create(AnsiConsole.Console).StartAsync(async context =>
                 {
-                    var runner = new EvaluationRunner(languageModel, settings, new SpectreRunProgress(context, groupOf));
+                    var runner = new EvaluationRunner(languageModel, settings, new SpectreRunProgress(context, groupOf), judge: judge);
                     finished = await runner.RunAsync(plan, card => folders[card.Name], cancellationToken);
                 });
                 result = finished!;
             }
             else
             {
-                var runner = new EvaluationRunner(languageModel, settings, new ConsoleRunProgress(output, groupOf, TimeSpan.FromSeconds(5)));
+                var runner = new EvaluationRunner(languageModel, settings, new ConsoleRunProgress(output, groupOf, TimeSpan.FromSeconds(5)), judge: judge);
                 result = await runner.RunAsync(plan, card => folders[card.Name], cancellationToken);
             }
 
-            return Report(output, result, elapsed.Elapsed, (languageModel as IReportsUsage)?.Usage, runMode);
+            var code = Report(output, result, elapsed.Elapsed, (languageModel as IReportsUsage)?.Usage, runMode);
+            if (judge is IReportsUsage { Usage: { } judgeUsage })
+            {
+                output.WriteLine($"Judge API usage: {judgeUsage}");
+            }
+
+            return code;
         });
         return command;
     }
@@ -247,7 +264,7 @@ internal static class RunCommand
         output.WriteLine(result.Summary.ToText());
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{total} questions: {scores.Sum(s => s.Correct)} correct, {scores.Sum(s => s.Wrong)} wrong, {unparsed} unparsed, {errored} errored; wall time {elapsed.TotalSeconds:F1} s."));
+            $"{total} questions: {scores.Sum(s => s.Correct)} correct, {scores.Sum(s => s.Wrong)} wrong, {unparsed} unparsed, {errored} errored{(scores.Sum(s => s.Scored) is > 0 and var scored ? $", {scored} rated or tied by the judge" : string.Empty)}; wall time {elapsed.TotalSeconds:F1} s."));
         if (result.ReplayedRequests > 0)
         {
             output.WriteLine($"Resumed: {result.ReplayedRequests} answers from the run's checkpoint, {result.SentRequests} requests sent.");

@@ -82,7 +82,7 @@ public sealed class JudgedRunTests : IDisposable
         var model = new ScriptedLanguageModel(_ => "18");
         var plan = RunPlan.Create(DatasetCatalog.Default, ["gsm8k_llmjudge"]);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new EvaluationRunner(model, Settings).RunAsync(plan, Locate, TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => new EvaluationRunner(model, Settings).RunAsync(plan, Locate, TestContext.Current.CancellationToken));
 
         Assert.Contains("gsm8k_llmjudge_gen is judged by a model, and no judge was given: name one with --judge-model", error.Message, StringComparison.Ordinal);
         Assert.Empty(model.Batches);
