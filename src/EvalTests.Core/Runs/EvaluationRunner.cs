@@ -159,7 +159,7 @@ public sealed class EvaluationRunner
         var judged = plan.Tasks.Where(t => t.Config.Judge is not null).Select(t => t.Config.Name).Distinct().ToList();
         if (judged.Count > 0 && _judge is null)
         {
-            throw new ArgumentException($"{string.Join(", ", judged)} {(judged.Count == 1 ? "is" : "are")} judged by a model, and no judge was given: name one with --judge-model or --judge-base-url (or OC_JUDGE_MODEL / OC_JUDGE_API_BASE; EvalTestsJudge* in a test project), or run --mode infer now and --mode eval with a judge later.");
+            throw new ArgumentException($"{string.Join(", ", judged)} {(judged.Count == 1 ? "is" : "are")} judged by a model, and no judge was given: name one with --judge-model or --judge-base-url (or OC_JUDGE_MODEL / OC_JUDGE_API_BASE; an <EvalJudge> item in a test project), or run --mode infer now and --mode eval with a judge later.");
         }
 
         if (_judge is not null && judged.Count > 0 && !_judge.Descriptor.Capabilities.HasFlag(ModelCapabilities.Generate))

@@ -52,7 +52,7 @@ public sealed class RunPlan
         {
             var prefix = clashing.Contains(config.Abbr) ? (config.Aliases.Count > 0 ? config.Aliases[0] : config.Name) : config.Abbr;
             var subsets = card.Subsets
-                .Where(s => subsetFilter is null || subsetFilter.Count == 0 || subsetFilter.Contains(s.Name) || subsetFilter.Contains($"{prefix}-{s.Name}"))
+                .Where(s => subsetFilter is null || subsetFilter.Count == 0 || subsetFilter.Contains(s.Name) || subsetFilter.Contains(new EvaluationTask(card, config, s, prefix, string.Empty).Abbr))
                 .ToList();
             tasks.AddRange(subsets.Select(s => new EvaluationTask(card, config, s, prefix, Version(card, config, s))));
             groups.AddRange(card.Groups.Select(g => new SummaryGroup(prefix + g.Suffix,

@@ -89,8 +89,14 @@ public sealed record EvalPlanFile
     /// <summary>A token budget per batch (rows × longest request) instead of <see cref="BatchSize"/>; empty for none.</summary>
     public string? BatchTokens { get; init; }
 
-    /// <summary>Most tokens generated per answer.</summary>
-    public int MaxOutLen { get; init; } = 100;
+    /// <summary>Most tokens generated per answer; empty for each config's own (else 100).</summary>
+    public string? MaxOutLen { get; init; }
+
+    /// <summary>The judge of judged datasets (an <c>&lt;EvalJudge&gt;</c> item), if any.</summary>
+    public PlannedModel? Judge { get; init; }
+
+    /// <summary>The model whose answers pairwise-judged datasets compare against.</summary>
+    public string? Baseline { get; init; }
 
     /// <summary>A subset fails when more than this fraction of its questions were unparsed or errored.</summary>
     public double MaxInvalidFraction { get; init; } = 0.2;

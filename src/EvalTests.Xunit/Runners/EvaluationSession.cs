@@ -73,11 +73,16 @@ internal static class EvaluationSession
                 BatchSize = autoBatch ? 16 : (int?)Number("The EvalTestsBatchSize property", plan.BatchSize) is not { } size ? 16
                     : size >= 1 ? size : throw new ArgumentException($"The EvalTestsBatchSize property is '{plan.BatchSize}'; expected a positive number or auto."),
                 BatchTokens = (int?)Number("The EvalTestsBatchTokens property", plan.BatchTokens),
-                MaxOutLen = plan.MaxOutLen,
+                MaxOutLen = (int?)Number("The EvalTestsMaxOutLen property", plan.MaxOutLen),
+                Baseline = NullIfEmpty(plan.Baseline),
                 LimitPerConfig = plan.Datasets.Where(d => d.Limit is > 0)
                     .ToDictionary(d => Catalog.Resolve(d.Name).Config.Name, d => d.Limit!.Value),
             };
-            var result = await new EvaluationRunner(languageModel, settings).RunAsync(runPlan, card => folders[card.Name], cancellationToken);
+            // The judge is opened only when a selected case is judged by a model.
+            await using var judge = runPlan.Tasks.Any(t => t.Config.Judge is not null) && plan.Judge is { } judgeItem
+                ? await OpenAsync(judgeItem, needsLogLikelihood: false, cancellationToken)
+                : null;
+            var result = await new EvaluationRunner(languageModel, settings, judge: judge).RunAsync(runPlan, card => folders[card.Name], cancellationToken);
             return new ModelEvaluation(descriptor, runPlan, result, null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -88,7 +93,7 @@ internal static class EvaluationSession
 
     private static DatasetCatalog Catalog => DatasetCatalog.Default;
 
-    /// <summary>Loads the item's ONNX folder, or connects to its API with the item's settings.</summary>
+    /// <summary>Loads the item's ONNX folder, or connects to its API with the item's settings (an EvalModel or the EvalJudge).</summary>
     private static async Task<ILanguageModel> OpenAsync(PlannedModel model, bool needsLogLikelihood, CancellationToken cancellationToken)
     {
         if (model.Backend != "openai")

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using EvalTests.Datasets;
+using EvalTests.Judging;
 using EvalTests.Prompts;
 using EvalTests.Runs;
 using EvalTests.Scoring;
@@ -173,6 +174,24 @@ public sealed class JudgedRunTests : IDisposable
         var outputs = JsonNode.Parse(File.ReadAllText(Path.Combine(Run, "results", "scripted_judged-by--judge", "alignment_bench_v1_1-pairwise.json")))!;
         Assert.Equal([true, false, true, false], Enumerable.Range(0, 4).Select(i => (bool)outputs[i.ToString()]!["evaltests"]!["model_shown_first"]!));
         Assert.Contains("[The Start of Assistant A's Answer]\nbad\n", (string)outputs["1"]!["origin_prompt"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pairwise_InBothOrders_CancelsAJudgeThatAlwaysPrefersTheFirstAnswer()
+    {
+        var (card, config) = DatasetCatalog.Default.Resolve("alignbench_pairwise");
+        var bothOrders = card with { Configs = [config with { Judge = config.Judge! with { Order = PairwiseOrder.Both } }] };
+        var plan = RunPlan.Create(new DatasetCatalog([bothOrders]), ["alignbench_pairwise"]);
+        var settings = Settings with { Limit = 3, Baseline = "baseline" };
+        await new EvaluationRunner(new ScriptedLanguageModel(_ => "bad", abbr: "baseline"), settings with { Mode = RunMode.Infer }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+        var judge = new ScriptedLanguageModel(_ => "[[A]]", abbr: "judge");
+
+        var result = await new EvaluationRunner(new ScriptedLanguageModel(_ => "good"), settings, judge: judge).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        // Each question is judged twice (a win shown first, a loss shown second): a tie, so the win rate is 50.
+        Assert.Equal(6, judge.Batches.Sum());
+        Assert.Equal((0, 0, 3), (result.Tasks[0].Score.Score.Correct, result.Tasks[0].Score.Score.Wrong, result.Tasks[0].Score.Score.Scored));
+        Assert.Equal(50.0, result.Tasks[0].Score.Score.Value);
     }
 
     [Fact]
