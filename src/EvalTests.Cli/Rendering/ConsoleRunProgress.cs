@@ -58,7 +58,7 @@ internal sealed class ConsoleRunProgress(TextWriter output, Func<string, string>
         lock (_lock)
         {
             var flags = score.Unparsed + score.Errored > 0 ? $" ({score.Unparsed} unparsed, {score.Errored} errored)" : string.Empty;
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  done {abbr}: {(score.JudgedValue is null ? "accuracy" : "judged score")} {score.Value:F2}{(double.IsFinite(score.ValueStandardError) ? $" ± {score.ValueStandardError:F2}" : string.Empty)} (n={score.Total}){flags}"));
+            output.WriteLine($"  done {abbr}: {ScoreText.Of(score)}{flags}");
         }
     }
 

@@ -48,7 +48,7 @@ internal sealed class SpectreRunProgress(ProgressContext context, Func<string, s
     public void TaskCompleted(string abbr, SubsetScore score)
     {
         var flags = score.Unparsed + score.Errored > 0 ? $" [yellow]({score.Unparsed} unparsed, {score.Errored} errored)[/]" : string.Empty;
-        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"  [grey]done[/] {Markup.Escape(abbr)}: {(score.JudgedValue is null ? "accuracy" : "judged score")} {score.Value:F2}{(double.IsFinite(score.ValueStandardError) ? $" ± {score.ValueStandardError:F2}" : string.Empty)} (n={score.Total}){flags}"));
+        AnsiConsole.MarkupLine($"  [grey]done[/] {Markup.Escape(abbr)}: {Markup.Escape(ScoreText.Of(score))}{flags}");
     }
 
     private sealed class SamplesPerSecondColumn : ProgressColumn

@@ -434,19 +434,19 @@ public sealed class EvaluationRunner
     private async Task<TaskResult> FinishAsync(PreparedTask task, RunOutputLayout layout, CancellationToken cancellationToken)
     {
         var model = _model.Descriptor.Abbr;
-        var records = task.Score();
+        var judgements = task.Judging?.Judgements(task.Samples.Count);
+        var records = task.Score(judgements);
         var score = SubsetScore.From(records.Select(r => r.Outcome));
-        var metrics = new JsonObject();
+        var metrics = new Dictionary<string, double>();
         AlignBenchSummary? alignBench = null;
         if (task.Judging is { } judging)
         {
-            var judgements = task.Judgements();
             if (judging.Spec.Kind == JudgeKind.Rating && task.Task.Card.Format == "alignbench-jsonl")
             {
-                alignBench = TaskJudging.SummarizeAlignBench(task.Samples, judgements);
+                alignBench = TaskJudging.SummarizeAlignBench(task.Samples, judgements!);
             }
 
-            var (value, error) = judging.Metric(task.Samples, judgements, task.Task.Card.Format == "alignbench-jsonl");
+            var (value, error) = judging.Metric(judgements!, alignBench);
             score = score with { JudgedValue = value, JudgedStandardError = error };
             if (judging.Spec.Kind == JudgeKind.Verifier)
             {
@@ -458,7 +458,7 @@ public sealed class EvaluationRunner
 
             if (_settings.Mode != RunMode.Infer)
             {
-                await OutputJson.WriteAsync(layout.JudgeOutputs(model, _judge!.Descriptor.Abbr, task.Task.Abbr, judging.Spec.Kind == JudgeKind.Verifier), judging.OutputsJson(task.GoldOf, judgements), cancellationToken).ConfigureAwait(false);
+                await OutputJson.WriteAsync(layout.JudgeOutputs(model, _judge!.Descriptor.Abbr, task.Task.Abbr, judging.Spec.Kind == JudgeKind.Verifier), judging.OutputsJson(task.GoldOf, judgements!), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -482,7 +482,7 @@ public sealed class EvaluationRunner
         return new TaskResult(task.Task, datasetScore, records) { AlignBench = alignBench };
     }
 
-    private static JsonObject ResultsJson(DatasetScore score, IReadOnlyList<SampleRecord> records, JsonObject metrics)
+    private static JsonObject ResultsJson(DatasetScore score, IReadOnlyList<SampleRecord> records, IReadOnlyDictionary<string, double> metrics)
     {
         var s = score.Score;
         var details = new JsonObject();
@@ -518,9 +518,8 @@ public sealed class EvaluationRunner
         counts["stderr"] = double.IsNaN(s.ValueStandardError) ? null : s.ValueStandardError;
         counts["version"] = score.Version;
         var json = new JsonObject { [score.Metric] = double.IsNaN(s.Value) ? null : s.Value };
-        foreach (var (name, value) in metrics.ToList())
+        foreach (var (name, value) in metrics)
         {
-            metrics.Remove(name);
             json[name] = value;
         }
 
@@ -630,9 +629,9 @@ public sealed class EvaluationRunner
         }
 
         var capabilities = CsvLines(Enumerable.Range(0, columns).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList(), header, subHeader, row);
-        var folder = layout.SubjectiveSummaryFile(timestamp, string.Empty);
-        Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(layout.SubjectiveSummaryFile(timestamp, name + "-dimension.csv"), dimensions, cancellationToken).ConfigureAwait(false);
+        var dimensionFile = layout.SubjectiveSummaryFile(timestamp, name + "-dimension.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(dimensionFile)!);
+        await File.WriteAllTextAsync(dimensionFile, dimensions, cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(layout.SubjectiveSummaryFile(timestamp, name + "-capability.csv"), capabilities, cancellationToken).ConfigureAwait(false);
 
         // Python's csv.writer: cells joined by commas, quoted only when they hold a comma, quote or line break; \r\n line ends.
@@ -760,20 +759,7 @@ public sealed class EvaluationRunner
         /// <summary>The gen answers (an errored one as null), as a baseline's predictions file gives them to a pairwise judge.</summary>
         public static IReadOnlyList<string> LoadAnswers(string path, int count, string model, string abbr)
         {
-            JsonObject root;
-            try
-            {
-                root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object keyed by question index.");
-            }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-            {
-                throw new InvalidDataException($"{path}: no predictions of the baseline model '{model}' for {abbr}; run the baseline on this run folder first (evaltests run --model {model} --mode infer --work-dir <work-dir> --reuse <timestamp>).");
-            }
-            catch (System.Text.Json.JsonException ex)
-            {
-                throw new InvalidDataException($"{path}: not valid JSON (line {ex.LineNumber + 1}): {ex.Message}");
-            }
-
+            var root = ReadPredictionsFile(path, $"no predictions of the baseline model '{model}' for {abbr}; run the baseline on this run folder first (evaltests run --model {model} --mode infer --work-dir <work-dir> --reuse <timestamp>).");
             return Enumerable.Range(0, count).Select(i => root[i.ToString(CultureInfo.InvariantCulture)]?["prediction"]?.GetValue<string>()
                 ?? throw new InvalidDataException($"{path}: the baseline '{model}' has no prediction for question {i} of {abbr}.")).ToList();
         }
@@ -796,6 +782,23 @@ public sealed class EvaluationRunner
                         yield return new PendingRequest(this, i, l, LengthOf(request.Prompt), null, request, RequestKey.For(_modelIdentity, request));
                     }
                 }
+            }
+        }
+
+        /// <summary>A predictions file an earlier run (or process) wrote, or an error naming it: <paramref name="whenMissing"/> when it does not exist.</summary>
+        private static JsonObject ReadPredictionsFile(string path, string whenMissing)
+        {
+            try
+            {
+                return JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object keyed by question index.");
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw new InvalidDataException($"{path}: {whenMissing}");
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                throw new InvalidDataException($"{path}: not valid JSON (line {ex.LineNumber + 1}): {ex.Message}");
             }
         }
 
@@ -836,19 +839,7 @@ public sealed class EvaluationRunner
         /// <exception cref="InvalidDataException">The file is missing, not JSON, or lacks a question.</exception>
         public void LoadPredictions(string path)
         {
-            JsonObject root;
-            try
-            {
-                root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object keyed by question index.");
-            }
-            catch (FileNotFoundException)
-            {
-                throw new InvalidDataException($"{path}: no predictions for {Task.Abbr}; run --mode infer (or all) on this run first.");
-            }
-            catch (System.Text.Json.JsonException ex)
-            {
-                throw new InvalidDataException($"{path}: not valid JSON (line {ex.LineNumber + 1}): {ex.Message}");
-            }
+            var root = ReadPredictionsFile(path, $"no predictions for {Task.Abbr}; run --mode infer (or all) on this run first.");
 
             for (var i = 0; i < Samples.Count; i++)
             {
@@ -876,15 +867,11 @@ public sealed class EvaluationRunner
             }
         }
 
-        /// <summary>The judge's verdict per sample (null where it was not asked), once judging is complete.</summary>
-        public IReadOnlyList<JudgedSample?> Judgements() =>
-            Enumerable.Range(0, Samples.Count).Select(i => Judging!.Items.Any(item => item.Sample == i) ? Judging.Judge(i) : null).ToList();
-
-        public IReadOnlyList<SampleRecord> Score()
+        /// <summary>Every sample's outcome; <paramref name="judged"/> holds the judge's verdicts of a judged task (see <see cref="TaskJudging.Judgements"/>).</summary>
+        public IReadOnlyList<SampleRecord> Score(IReadOnlyList<JudgedSample?>? judged)
         {
             var records = new List<SampleRecord>(Samples.Count);
             var postprocessor = PostprocessorName is { } name ? AnswerPostprocessors.Get(name) : null;
-            var judged = Judging is null ? null : Judgements();
             for (var i = 0; i < Samples.Count; i++)
             {
                 var gold = GoldOf(i);

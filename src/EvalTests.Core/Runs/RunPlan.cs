@@ -15,7 +15,10 @@ namespace EvalTests.Runs;
 public sealed record EvaluationTask(DatasetCard Card, DatasetConfig Config, SubsetInfo Subset, string Prefix, string Version)
 {
     /// <summary>The dataset abbreviation (e.g. <c>ceval-law</c>; a benchmark of one subset is its prefix alone, e.g. <c>gsm8k</c>).</summary>
-    public string Abbr { get; } = Card.Subsets.Count == 1 ? Prefix : $"{Prefix}-{Subset.Name}";
+    public string Abbr { get; } = AbbrOf(Card, Prefix, Subset);
+
+    /// <summary>The abbreviation of a subset's dataset under an abbreviation prefix (see <see cref="Abbr"/>).</summary>
+    public static string AbbrOf(DatasetCard card, string prefix, SubsetInfo subset) => card.Subsets.Count == 1 ? prefix : $"{prefix}-{subset.Name}";
 }
 
 /// <summary>What a run evaluates: the tasks in report order and the summary groups over them.</summary>
@@ -52,11 +55,11 @@ public sealed class RunPlan
         {
             var prefix = clashing.Contains(config.Abbr) ? (config.Aliases.Count > 0 ? config.Aliases[0] : config.Name) : config.Abbr;
             var subsets = card.Subsets
-                .Where(s => subsetFilter is null || subsetFilter.Count == 0 || subsetFilter.Contains(s.Name) || subsetFilter.Contains(new EvaluationTask(card, config, s, prefix, string.Empty).Abbr))
+                .Where(s => subsetFilter is null || subsetFilter.Count == 0 || subsetFilter.Contains(s.Name) || subsetFilter.Contains(EvaluationTask.AbbrOf(card, prefix, s)))
                 .ToList();
             tasks.AddRange(subsets.Select(s => new EvaluationTask(card, config, s, prefix, Version(card, config, s))));
             groups.AddRange(card.Groups.Select(g => new SummaryGroup(prefix + g.Suffix,
-                card.Subsets.Where(g.Contains).Select(s => new EvaluationTask(card, config, s, prefix, string.Empty).Abbr).ToList())));
+                card.Subsets.Where(g.Contains).Select(s => EvaluationTask.AbbrOf(card, prefix, s)).ToList())));
         }
 
         if (subsetFilter is { Count: > 0 })

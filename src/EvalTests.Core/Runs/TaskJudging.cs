@@ -52,9 +52,10 @@ internal sealed class TaskJudging
                 continue;
             }
 
+            var judged = Judged(answer);
             var fields = new List<KeyValuePair<string, string>>(samples[i].Fields)
             {
-                new("prediction", Judged(answer)),
+                new("prediction", judged),
                 new("obj_gold", gold(i)),
                 new("reference", gold(i)),
             };
@@ -68,7 +69,7 @@ internal sealed class TaskJudging
             bool[] orders = Spec.Order == PairwiseOrder.Both ? [true, false] : [PairwiseVerdict.ModelShownFirst(i)];
             for (var slot = 0; slot < orders.Length; slot++)
             {
-                var (a, b) = orders[slot] ? (Judged(answer), other) : (other, Judged(answer));
+                var (a, b) = orders[slot] ? (judged, other) : (other, judged);
                 _items.Add(new JudgeItem(i, slot, Render([.. fields, new("answer_a", a), new("answer_b", b)]), orders[slot]));
             }
         }
@@ -78,10 +79,16 @@ internal sealed class TaskJudging
 
     public void Complete(int sample, int slot, GenerationResult reply) => _replies[(sample, slot)] = reply;
 
-    /// <summary>The judge's verdict on a sample it was asked about.</summary>
-    public JudgedSample Judge(int sample)
+    /// <summary>The judge's verdict on each of <paramref name="sampleCount"/> samples, null where it was not asked; once judging is complete.</summary>
+    public IReadOnlyList<JudgedSample?> Judgements(int sampleCount)
     {
-        var replies = _items.Where(item => item.Sample == sample).Select(item => (item, Reply: _replies[(sample, item.Slot)])).ToList();
+        var bySample = _items.ToLookup(item => item.Sample);
+        return Enumerable.Range(0, sampleCount).Select(i => bySample.Contains(i) ? Judge(bySample[i]) : null).ToList();
+    }
+
+    private JudgedSample Judge(IEnumerable<JudgeItem> items)
+    {
+        var replies = items.Select(item => (item, Reply: _replies[(item.Sample, item.Slot)])).ToList();
         if (replies.FirstOrDefault(r => r.Reply.Error is not null) is { Reply: { } failed })
         {
             return new JudgedSample(SampleOutcome.Errored, string.Empty, $"judge: {failed.Error}");
@@ -119,9 +126,10 @@ internal sealed class TaskJudging
 
     /// <summary>
     /// The dataset's judged metric and its standard error: a pairwise win rate (ties half, unparsed left out), or a mean
-    /// rating (AlignBench's 总分 for AlignBench, the plain mean otherwise); none for verifiers, whose metric is accuracy.
+    /// rating (the 总分 of <paramref name="alignBench"/>'s tables for AlignBench, the plain mean otherwise); none for
+    /// verifiers, whose metric is accuracy.
     /// </summary>
-    public (double? Value, double? StandardError) Metric(IReadOnlyList<DatasetSample> samples, IReadOnlyList<JudgedSample?> judged, bool alignBench)
+    public (double? Value, double? StandardError) Metric(IReadOnlyList<JudgedSample?> judged, AlignBenchSummary? alignBench)
     {
         switch (Spec.Kind)
         {
@@ -129,9 +137,9 @@ internal sealed class TaskJudging
                 var points = judged.Select(j => j?.Points).OfType<double>().ToList();
                 return points.Count == 0 ? (double.NaN, null) : (100 * points.Average(), 100 * StandardErrorOfMean(points));
             case JudgeKind.Rating:
-                if (alignBench)
+                if (alignBench is not null)
                 {
-                    return (SummarizeAlignBench(samples, judged).Capabilities["总分"], null);
+                    return (alignBench.Capabilities["总分"], null);
                 }
 
                 var scores = judged.Select(j => j?.Rating?.Score).OfType<double>().ToList();
@@ -184,9 +192,10 @@ internal sealed class TaskJudging
                 parsed["rating"] = rating is null ? null : new JsonObject(rating.Dimensions.Select(d => KeyValuePair.Create(d.Key, (JsonNode?)d.Value)));
                 break;
             default:
+                var preference = PairwiseVerdict.Parse(reply.Text);
                 parsed["model_shown_first"] = item.ModelShownFirst;
-                parsed["preference"] = PairwiseVerdict.Parse(reply.Text).ToString();
-                parsed["model_points"] = new PairwiseJudgement(item.ModelShownFirst, PairwiseVerdict.Parse(reply.Text)).ModelPoints;
+                parsed["preference"] = preference.ToString();
+                parsed["model_points"] = new PairwiseJudgement(item.ModelShownFirst, preference).ModelPoints;
                 break;
         }
 

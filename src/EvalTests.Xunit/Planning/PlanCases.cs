@@ -49,7 +49,7 @@ internal static class PlanCases
         {
             foreach (var task in runPlan.Tasks)
             {
-                var evalCase = new EvalCase(EvalCaseKind.Subset, model.Name, task.Config.Name, task.Abbr, task.Card.Subsets.Count == 1 ? task.Config.Abbr : $"{task.Config.Abbr}-{task.Subset.Name}", ShortName(task.Config));
+                var evalCase = new EvalCase(EvalCaseKind.Subset, model.Name, task.Config.Name, task.Abbr, EvaluationTask.AbbrOf(task.Card, task.Config.Abbr, task.Subset), ShortName(task.Config));
                 names.Add(evalCase.Name);
                 cases.Add((evalCase, Traits(evalCase, task.Card, task.Config, task.Subset.Categories, task.Subset.Name)));
             }
