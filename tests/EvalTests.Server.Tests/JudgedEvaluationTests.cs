@@ -25,6 +25,15 @@ public sealed class JudgedEvaluationTests : IDisposable
 
     private static IReadOnlyList<DatasetSample> Questions => DatasetLoader.Load(Plan.Tasks[0].Card, Locate(Plan.Tasks[0].Card), "test", "gsm8k");
 
+    private static string UserMessage(string body) => (string)JsonNode.Parse(body)!["messages"]!.AsArray()[^1]!["content"]!;
+
+    private static IReadOnlyList<DatasetSample> AlignBenchQuestions(RunPlan plan) => DatasetLoader.Load(plan.Tasks[0].Card, Locate(plan.Tasks[0].Card), "test", plan.Tasks[0].Card.Subsets[0].Name);
+
+    private static OnnxLanguageModel LoadStories() => OnnxLanguageModel.Load(new OnnxModelOptions { ModelFolder = SharedData.Model("stories260K") });
+
+    /// <summary>True the first time only, however many requests race for it.</summary>
+    private static bool First(ref int taken) => Interlocked.Exchange(ref taken, 1) == 0;
+
     private static Task<OpenAILanguageModel> ConnectAsync(Uri baseUrl, string? abbr, int retries = 0) => OpenAILanguageModel.ConnectAsync(new OpenAIModelOptions
     {
         BaseUrl = baseUrl,
@@ -39,18 +48,17 @@ public sealed class JudgedEvaluationTests : IDisposable
     [Fact]
     public async Task A_scripted_judge_server_in_every_documented_format_is_parsed_counted_and_retried_exactly()
     {
-        await using var model = OnnxLanguageModel.Load(new OnnxModelOptions { ModelFolder = SharedData.Model("stories260K") });
+        await using var model = LoadStories();
         await using var served = await OpenAICompatibleServer.StartAsync(model, new ServerOptions { Port = 0 }, TestContext.Current.CancellationToken);
         var questions = Questions;
         int QuestionOf(string userMessage) => Enumerable.Range(0, 6).First(i => userMessage.Contains("<Original Question Begin>:\n" + questions[i].Question + "\n", StringComparison.Ordinal));
-        string UserMessage(string body) => (string)JsonNode.Parse(body)!["messages"]!.AsArray()[^1]!["content"]!;
         string[] replies = ["A", "B", "C", "A: CORRECT", "The answer looks fine.", "never sent"];
-        var firstAttempt = new HashSet<int>();
+        var failed = 0;
         await using var judgeServer = await ScriptedOpenAIServer.StartAsync(
             (path, body) => !path.EndsWith("/chat/completions", StringComparison.Ordinal) ? ServerFault.None : QuestionOf(UserMessage(body)) switch
             {
                 5 => ServerFault.MalformedJson,                                       // garbage on every attempt: an errored judgement
-                1 when firstAttempt.Add(1) => ServerFault.ServerError,                // a 500 once, then the verdict: retried, not lost
+                1 when First(ref failed) => ServerFault.ServerError,                   // a 500 once, then the verdict: retried, not lost
                 _ => ServerFault.None,
             },
             answer: message => replies[QuestionOf(message)]);
@@ -78,9 +86,112 @@ public sealed class JudgedEvaluationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_pairwise_judge_over_http_sees_the_order_swapped_on_every_other_question_and_its_verdicts_are_counted_exactly()
+    {
+        const string BaselineAnswer = "I am the baseline.";
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["alignbench_pairwise"]);
+        var questions = AlignBenchQuestions(plan);
+        int QuestionOf(string message) => Enumerable.Range(0, 6).First(i => message.Contains("[User Question]\n" + questions[i].Question + "\n", StringComparison.Ordinal));
+        string ModelSide(string message) => message.Contains("[The Start of Assistant A's Answer]\n" + BaselineAnswer + "\n", StringComparison.Ordinal) ? "B" : "A";
+        await using var model = LoadStories();
+        await using var served = await OpenAICompatibleServer.StartAsync(model, new ServerOptions { Port = 0 }, TestContext.Current.CancellationToken);
+        await using var baselineServer = await ScriptedOpenAIServer.StartAsync((_, _) => ServerFault.None, answer: _ => BaselineAnswer);
+        var failed = 0;
+        await using var judgeServer = await ScriptedOpenAIServer.StartAsync(
+            (path, body) => path.EndsWith("/chat/completions", StringComparison.Ordinal) && QuestionOf(UserMessage(body)) == 5 && First(ref failed) ? ServerFault.ServerError : ServerFault.None,
+            answer: message => QuestionOf(message) switch
+            {
+                2 => "Equally good. [[C]]",
+                3 => "[[A]]",                          // position-biased: the first answer shown, whichever it is
+                4 => "Both answers have merits.",      // no verdict
+                _ => $"Assistant {ModelSide(message)} tells the better story. [[{ModelSide(message)}]]",
+            });
+        var settings = new RunSettings { WorkDir = _work.Path, Timestamp = "pairwise", BatchSize = 6, MaxOutLen = 24, JudgeMaxOutLen = 8, Limit = 6, Baseline = "baseline" };
+        await using (var baseline = await ConnectAsync(baselineServer.BaseUrl, abbr: "baseline"))
+        {
+            await new EvaluationRunner(baseline, settings with { Mode = RunMode.Infer }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+        }
+
+        await using var answerer = await ConnectAsync(served.BaseUrl, abbr: null);
+        await using var judge = await ConnectAsync(judgeServer.BaseUrl, abbr: "scripted-judge", retries: 2);
+
+        var result = await new EvaluationRunner(answerer, settings, judge: judge).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        // 0, 1, 5 (after a 500): the model's answer preferred wherever it stood; 2: a tie; 3: "[[A]]" while the model's
+        // answer was shown second, a loss; 4: unparsed, left out. Win rate = (3 + 0.5) / 5.
+        var score = result.Tasks[0].Score.Score;
+        Assert.Equal((3, 1, 1, 1, 0), (score.Correct, score.Wrong, score.Scored, score.Unparsed, score.Errored));
+        Assert.Equal(70.0, score.Value, 12);
+        var outputs = JsonNode.Parse(File.ReadAllText(Path.Combine(_work.Path, "pairwise", "results", "stories260K_judged-by--scripted-judge", "alignment_bench_v1_1-pairwise.json")))!;
+        var predictions = JsonNode.Parse(File.ReadAllText(result.Layout.Predictions("stories260K", "alignment_bench_v1_1-pairwise")))!;
+        for (var i = 0; i < 6; i++)
+        {
+            var shownFirst = i % 2 == 0;
+            var (a, b) = shownFirst ? ((string)predictions[$"{i}"]!["prediction"]!, BaselineAnswer) : (BaselineAnswer, (string)predictions[$"{i}"]!["prediction"]!);
+            Assert.Equal(shownFirst, (bool)outputs[$"{i}"]!["evaltests"]!["model_shown_first"]!);
+            Assert.Contains($"[The Start of Assistant A's Answer]\n{a}\n[The End of Assistant A's Answer]\n\n[The Start of Assistant B's Answer]\n{b}\n", (string)outputs[$"{i}"]!["origin_prompt"]!, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0, judge.Usage.Failures);
+        Assert.Equal(1, judge.Usage.Retries);
+    }
+
+    [Fact]
+    public async Task Ratings_over_http_in_every_documented_format_are_aggregated_into_OpenCompasss_AlignBench_tables()
+    {
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["alignbench", "alignbench_autoj"]);
+        var questions = AlignBenchQuestions(plan);
+        int CritiqueQuestion(string message) => Enumerable.Range(0, 6).FirstOrDefault(i => message.Contains("用户的提问： " + questions[i].Question + "\n", StringComparison.Ordinal), -1);
+        int AutoJQuestion(string message) => Enumerable.Range(0, 6).First(i => message.Contains("[用户问询]: " + questions[i].Question + "\n***", StringComparison.Ordinal));
+        string[] critiques =
+        [
+            "回答准确。{'事实正确性': 8, '满足用户需求': 7, '清晰度': 8, '完备性': 7, '综合得分': 8}",
+            "事实正确性：6分\n满足用户需求：5分\n清晰度：7分\n完备性：4分\n综合得分：5",          // no dict: the free-text fallback
+            "{'事实正确性': 11, '综合得分': 9}",                                                       // out of range: unparsed
+            "无法评价。",                                                                             // unparsed
+            "{'事实正确性': 4, '满足用户需求': 5, '清晰度': 6, '完备性': 5, '综合得分': 6}",          // after a 500
+            "never sent",                                                                             // garbage on every attempt: errored
+        ];
+        string[] autoj = ["回应准确。评分: [[8]]", "[[6]]", "Rating: [[4]]", "评分：七分", "[[9]] 或者 [[2]]", "[[5]]"];
+        var failed = 0;
+        await using var model = LoadStories();
+        await using var served = await OpenAICompatibleServer.StartAsync(model, new ServerOptions { Port = 0 }, TestContext.Current.CancellationToken);
+        await using var judgeServer = await ScriptedOpenAIServer.StartAsync(
+            (path, body) => !path.EndsWith("/chat/completions", StringComparison.Ordinal) ? ServerFault.None : CritiqueQuestion(UserMessage(body)) switch
+            {
+                5 => ServerFault.MalformedJson,
+                4 when First(ref failed) => ServerFault.ServerError,
+                _ => ServerFault.None,
+            },
+            answer: message => CritiqueQuestion(message) is var i and >= 0 ? critiques[i] : autoj[AutoJQuestion(message)]);
+        await using var answerer = await ConnectAsync(served.BaseUrl, abbr: null);
+        await using var judge = await ConnectAsync(judgeServer.BaseUrl, abbr: "scripted-judge", retries: 2);
+        var settings = new RunSettings { WorkDir = _work.Path, Timestamp = "ratings", BatchSize = 6, MaxOutLen = 24, JudgeMaxOutLen = 8, Limit = 6 };
+
+        var result = await new EvaluationRunner(answerer, settings, judge: judge).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        // The six questions are all 专业能力. critiquellm rated 8, 5, 6: 6.33; 中文语言总分 6.33/6 = 1.05; 总分 (0 + 1.05)/2 = 0.53.
+        var (critique, single) = (result.Tasks[0].Score.Score, result.Tasks[1].Score.Score);
+        Assert.Equal((3, 2, 1), (critique.Scored, critique.Unparsed, critique.Errored));
+        Assert.Equal(0.53, critique.Value);
+        // autoj rated 8, 6, 4, 9, 5: 6.4; 6.4/6 = 1.07; 1.07/2 = 0.54 (Python's round).
+        Assert.Equal((5, 1, 0), (single.Scored, single.Unparsed, single.Errored));
+        Assert.Equal(0.54, single.Value);
+
+        var tables = Path.Combine(_work.Path, "ratings", "summary", result.SummaryTimestamp);
+        Assert.Equal("模型,事实正确性,满足用户需求,清晰度,完备性,综合得分\r\nstories260K,6.0,5.67,7.0,5.33,6.33\r\n", File.ReadAllText(Path.Combine(tables, "Alignbench-judged-by--scripted-judge-dimension.csv")));
+        Assert.EndsWith("\r\nstories260K,0.53,0.0,0.0,0.0,1.05,0.0,0.0,0.0,0.0,0.0,6.33\r\n", File.ReadAllText(Path.Combine(tables, "Alignbench-judged-by--scripted-judge-capability.csv")), StringComparison.Ordinal);
+        // The second AlignBench config keeps its own table, and has no dimensions to tabulate (judge type autoj).
+        Assert.EndsWith("\r\nstories260K,0.54,0.0,0.0,0.0,1.07,0.0,0.0,0.0,0.0,0.0,6.4\r\n", File.ReadAllText(Path.Combine(tables, "Alignbench-judged-by--scripted-judge-alignbench_v1_1_judgeby_autoj-capability.csv")), StringComparison.Ordinal);
+        Assert.Equal(2, Directory.GetFiles(tables, "Alignbench-*-capability.csv").Length);
+        Assert.Single(Directory.GetFiles(tables, "Alignbench-*-dimension.csv"));
+        Assert.Equal(1, judge.Usage.Failures);
+    }
+
+    [Fact]
     public async Task Stories260K_served_as_both_model_and_judge_gives_verdicts_that_are_its_own_text_parsed()
     {
-        await using var model = OnnxLanguageModel.Load(new OnnxModelOptions { ModelFolder = SharedData.Model("stories260K") });
+        await using var model = LoadStories();
         await using var served = await OpenAICompatibleServer.StartAsync(model, new ServerOptions { Port = 0 }, TestContext.Current.CancellationToken);
         await using var answerer = await ConnectAsync(served.BaseUrl, abbr: null);
         await using var judge = await ConnectAsync(served.BaseUrl, abbr: "stories260K-judge");

@@ -22,4 +22,13 @@ public sealed class InvalidAnswersTests
     {
         Assert.Equal(fails, EvaluationCases.InvalidAnswers("s", total, invalid, maxFraction, "d", null) is not null);
     }
+
+    [Theory]
+    [InlineData(25.0, 25.0, false)]
+    [InlineData(24.99, 25.0, true)]
+    [InlineData(double.NaN, 0.0, true)] // a pairwise run whose judgements were all unparsed has no win rate: it meets no threshold
+    public void AThresholdIsMetByAScoreAtLeastAsHigh_AndNeverByNoScore(double score, double minimum, bool fails)
+    {
+        Assert.Equal(fails, EvaluationCases.BelowThreshold("s", score, minimum, "d") is not null);
+    }
 }

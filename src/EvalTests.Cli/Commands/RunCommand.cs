@@ -272,7 +272,7 @@ internal static class RunCommand
 
         if (result.MeasuredBatchSizes.Count > 0)
         {
-            output.WriteLine($"Batch size (auto): {string.Join(", ", result.MeasuredBatchSizes.Select(m => $"{m.Key.ToString().ToLowerInvariant()} {m.Value}"))}.");
+            output.WriteLine($"Batch size (auto): {string.Join(", ", result.MeasuredBatchSizes.Select(m => $"{m.Key} {m.Value}"))}.");
         }
 
         if (usage is not null)

@@ -4,8 +4,8 @@ using System.Text.RegularExpressions;
 namespace EvalTests.Judging;
 
 /// <summary>One judged answer of a single-answer rating: the judge's overall score and its per-dimension scores.</summary>
-/// <param name="Score">The overall score (<c>综合得分</c>), 0–10.</param>
-/// <param name="Dimensions">Every dimension the judge scored, the overall one included.</param>
+/// <param name="Score">The overall score (AlignBench's <c>综合得分</c>, or a single-score judge's only score).</param>
+/// <param name="Dimensions">Every dimension the judge scored, the overall one included; none for a single score.</param>
 public sealed record Rating(double Score, IReadOnlyDictionary<string, double> Dimensions);
 
 /// <summary>

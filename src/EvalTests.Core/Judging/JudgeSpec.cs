@@ -9,7 +9,7 @@ public enum JudgeKind
     /// <summary>Correct, incorrect or invalid against the gold answer (OpenCompass's GenericLLMEvaluator).</summary>
     [JsonStringEnumMemberName("verifier")] Verifier,
 
-    /// <summary>A 1–10 rating per dimension and overall, against a reference answer (AlignBench's critiquellm judge).</summary>
+    /// <summary>A score, against a reference answer where the prompt gives one (AlignBench's judges, MT-Bench single grading); see <see cref="RatingFormat"/>.</summary>
     [JsonStringEnumMemberName("rating")] Rating,
 
     /// <summary>Which of two models' answers is better, or a tie (MT-Bench / AlpacaEval style).</summary>
@@ -49,6 +49,9 @@ public sealed record JudgeSpec
 
     /// <summary>Keep only the text after <c>&lt;/think&gt;</c> of a reasoning model's answer before judging it (OpenCompass's <c>think_pred_postprocess</c>).</summary>
     public bool StripThinking { get; init; }
+
+    /// <summary>Rating judges only: how the score is written in the reply.</summary>
+    public RatingFormat RatingFormat { get; init; } = RatingFormat.AlignBench;
 
     /// <summary>Pairwise judges only: how the two answers are ordered.</summary>
     public PairwiseOrder Order { get; init; } = PairwiseOrder.Alternate;

@@ -37,27 +37,28 @@ public sealed record PairwiseJudgement(bool ModelShownFirst, Preference Preferen
 }
 
 /// <summary>
-/// Reads a pairwise judge's reply in the MT-Bench pairwise format (<c>[[A]]</c>, <c>[[B]]</c>, <c>[[C]]</c> for a tie): the
-/// last such verdict counts, as judges often restate the options before deciding.
+/// Reads a pairwise judge's reply in the MT-Bench pairwise format (<c>[[A]]</c>, <c>[[B]]</c>, <c>[[C]]</c> for a tie) as
+/// OpenCompass's <c>post_process_mtbench_pair</c> does: the first bracketed run of the letters A–C decides, so a reply
+/// that restates the options before deciding reads as its first option, exactly as it does there; a run that is not a
+/// single letter (<c>[AB]</c>) is no verdict.
 /// </summary>
 public static partial class PairwiseVerdict
 {
     /// <summary>The verdict in a judge's reply.</summary>
-    public static Preference Parse(string judgement)
-    {
-        var matches = Verdict().Matches(judgement);
-        return matches.Count == 0 ? Preference.Unparsed : matches[^1].Groups[1].Value switch
+    public static Preference Parse(string judgement) => Verdict().Match(judgement) is { Success: true } first
+        ? first.Groups[1].Value switch
         {
             "A" => Preference.First,
             "B" => Preference.Second,
-            _ => Preference.Tie,
-        };
-    }
+            "C" => Preference.Tie,
+            _ => Preference.Unparsed,
+        }
+        : Preference.Unparsed;
 
     /// <summary>Whether comparison <paramref name="index"/> shows the model's answer first: every other one is swapped.</summary>
     public static bool ModelShownFirst(int index) => index % 2 == 0;
 
-    [GeneratedRegex(@"\[\[([ABC])\]\]", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\[([A-C]+)\]", RegexOptions.CultureInvariant)]
     private static partial Regex Verdict();
 }
 

@@ -42,8 +42,8 @@ public sealed record RunResult(RunOutputLayout Layout, string SummaryTimestamp, 
     /// <summary>Requests sent to the model in this run.</summary>
     public int SentRequests { get; init; }
 
-    /// <summary>The batch size measured for each mode under <see cref="RunSettings.AutoBatchSize"/> (gen, ppl).</summary>
-    public IReadOnlyDictionary<EvalMode, int> MeasuredBatchSizes { get; init; } = new Dictionary<EvalMode, int>();
+    /// <summary>The batch sizes measured under <see cref="RunSettings.AutoBatchSize"/>: the model's per mode (<c>gen</c>, <c>ppl</c>) and a local judge's (<c>judge</c>).</summary>
+    public IReadOnlyDictionary<string, int> MeasuredBatchSizes { get; init; } = new Dictionary<string, int>();
 }
 
 /// <summary>
@@ -58,7 +58,7 @@ public sealed class EvaluationRunner
     private readonly RunSettings _settings;
     private readonly IRunProgress _progress;
     private readonly TimeProvider _clock;
-    private readonly Dictionary<EvalMode, int> _measuredBatchSizes = [];
+    private readonly Dictionary<string, int> _measuredBatchSizes = new(StringComparer.Ordinal);
 
     /// <summary>Creates a runner for one model.</summary>
     /// <param name="model">The model evaluated.</param>
@@ -222,9 +222,12 @@ public sealed class EvaluationRunner
         if (_settings.Mode != RunMode.Infer)
         {
             await WriteSummaryAsync(layout, summaryTimestamp, summary, (_model as IReportsUsage)?.Usage, cancellationToken).ConfigureAwait(false);
-            foreach (var rated in ordered.Where(r => r.AlignBench is not null))
+            // OpenCompass summarizes one AlignBench dataset per run under a fixed name; a second one (another judge
+            // prompt) keeps its tables apart under its config's name instead of overwriting the first's.
+            var rated = ordered.Where(r => r.AlignBench is not null).ToList();
+            for (var i = 0; i < rated.Count; i++)
             {
-                await WriteAlignBenchTablesAsync(layout, summaryTimestamp, rated, cancellationToken).ConfigureAwait(false);
+                await WriteAlignBenchTablesAsync(layout, summaryTimestamp, rated[i], i == 0 ? null : rated[i].Task.Config.Name, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -290,7 +293,7 @@ public sealed class EvaluationRunner
         // Identical requests (a question repeated in a subset, or the same prompt in two configs) are asked once.
         var copies = requests.ToLookup(r => r.Key);
         var distinct = requests.DistinctBy(r => r.Key).ToList();
-        foreach (var batch in Batches(distinct, ReferenceEquals(model, _model) ? BatchSizeFor(distinct, cancellationToken) : _settings.BatchSize))
+        foreach (var batch in Batches(distinct, BatchSizeFor(model, distinct, cancellationToken)))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (batch[0].Generation is not null)
@@ -330,19 +333,22 @@ public sealed class EvaluationRunner
         }
     }
 
-    /// <summary>The configured batch size, or under <see cref="RunSettings.AutoBatchSize"/> the largest the model measures for the longest request.</summary>
-    private int BatchSizeFor(List<PendingRequest> requests, CancellationToken cancellationToken)
+    /// <summary>
+    /// The configured batch size, or under <see cref="RunSettings.AutoBatchSize"/> the largest that <paramref name="model"/>
+    /// (the evaluated one, or a local judge) measures for the longest request.
+    /// </summary>
+    private int BatchSizeFor(ILanguageModel model, List<PendingRequest> requests, CancellationToken cancellationToken)
     {
-        if (!_settings.AutoBatchSize || requests.Count == 0 || _model is not IBatchCapacity capacity)
+        if (!_settings.AutoBatchSize || requests.Count == 0 || model is not IBatchCapacity capacity)
         {
             return _settings.BatchSize;
         }
 
         var mode = requests[0].Generation is not null ? EvalMode.Gen : EvalMode.Ppl;
-        var counter = _model.TokenCounter;
+        var counter = model.TokenCounter;
         var longest = requests.Max(r => (counter?.CountTokens(r.Generation?.Prompt ?? r.Scoring!.Prompt) ?? r.Length) + (r.Generation?.Settings.MaxOutputTokens ?? 0));
         var size = Math.Max(1, capacity.LargestBatch(longest, mode, requests.Count, cancellationToken));
-        _measuredBatchSizes[mode] = size;
+        _measuredBatchSizes[requests[0].IsJudgement ? "judge" : mode == EvalMode.Gen ? "gen" : "ppl"] = size;
         return size;
     }
 
@@ -603,14 +609,15 @@ public sealed class EvaluationRunner
     }
 
     /// <summary>
-    /// AlignmentBenchSummarizer's two tables under <c>summary/&lt;ts&gt;/</c>: the mean of every dimension, and the
-    /// capability table (总分, then each family's total and its categories), with its numbered and two header rows.
+    /// AlignmentBenchSummarizer's tables under <c>summary/&lt;ts&gt;/</c>: the capability table (总分, then each family's
+    /// total and its categories, with its numbered and two header rows), and for the per-dimension format (judge type
+    /// <c>general</c>) the mean of every dimension.
     /// </summary>
-    private async Task WriteAlignBenchTablesAsync(RunOutputLayout layout, string timestamp, TaskResult rated, CancellationToken cancellationToken)
+    private async Task WriteAlignBenchTablesAsync(RunOutputLayout layout, string timestamp, TaskResult rated, string? distinctName, CancellationToken cancellationToken)
     {
         var tables = rated.AlignBench!;
         var model = _model.Descriptor.Abbr;
-        var name = $"Alignbench-judged-by--{_judge!.Descriptor.Abbr}";
+        var name = $"Alignbench-judged-by--{_judge!.Descriptor.Abbr}" + (distinctName is null ? string.Empty : "-" + distinctName);
         var dimensions = CsvLines(["模型", .. tables.Dimensions.Keys], [model, .. tables.Dimensions.Values.Select(PythonRepr.FormatFloat)]);
 
         var families = AlignBenchSummary.Families;
@@ -629,10 +636,13 @@ public sealed class EvaluationRunner
         }
 
         var capabilities = CsvLines(Enumerable.Range(0, columns).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList(), header, subHeader, row);
-        var dimensionFile = layout.SubjectiveSummaryFile(timestamp, name + "-dimension.csv");
-        Directory.CreateDirectory(Path.GetDirectoryName(dimensionFile)!);
-        await File.WriteAllTextAsync(dimensionFile, dimensions, cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(layout.SubjectiveSummaryFile(timestamp, name + "-capability.csv"), capabilities, cancellationToken).ConfigureAwait(false);
+        var capabilityFile = layout.SubjectiveSummaryFile(timestamp, name + "-capability.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(capabilityFile)!);
+        await File.WriteAllTextAsync(capabilityFile, capabilities, cancellationToken).ConfigureAwait(false);
+        if (rated.Task.Config.Judge!.RatingFormat == RatingFormat.AlignBench)
+        {
+            await File.WriteAllTextAsync(layout.SubjectiveSummaryFile(timestamp, name + "-dimension.csv"), dimensions, cancellationToken).ConfigureAwait(false);
+        }
 
         // Python's csv.writer: cells joined by commas, quoted only when they hold a comma, quote or line break; \r\n line ends.
         static string CsvLines(params IReadOnlyList<string>[] rows) => string.Concat(rows.Select(r => string.Join(",", r.Select(Quote)) + "\r\n"));

@@ -104,7 +104,7 @@ internal sealed class TaskJudging
                     _ => new JudgedSample(SampleOutcome.Unparsed, string.Empty, null),
                 };
             case JudgeKind.Rating:
-                return AlignBenchRating.Parse(replies[0].Reply.Text) is { } rating
+                return RatingReader.Parse(Spec.RatingFormat, replies[0].Reply.Text) is { } rating
                     ? new JudgedSample(SampleOutcome.Scored, rating.Score.ToString(CultureInfo.InvariantCulture), null, rating)
                     : new JudgedSample(SampleOutcome.Unparsed, string.Empty, null);
             default:
@@ -187,7 +187,7 @@ internal sealed class TaskJudging
                 parsed["verdict"] = VerifierVerdict.Parse(reply.Text).ToString();
                 break;
             case JudgeKind.Rating:
-                var rating = AlignBenchRating.Parse(reply.Text);
+                var rating = RatingReader.Parse(Spec.RatingFormat, reply.Text);
                 parsed["score"] = rating?.Score;
                 parsed["rating"] = rating is null ? null : new JsonObject(rating.Dimensions.Select(d => KeyValuePair.Create(d.Key, (JsonNode?)d.Value)));
                 break;

@@ -35,7 +35,7 @@ public sealed class EvaluationCases
         output?.WriteLine($"model {target.Model} ({evaluation.Descriptor!.Identity}); model loads in this run: {EvaluationSession.ModelLoads}");
         if (result.MeasuredBatchSizes.Count > 0)
         {
-            output?.WriteLine($"batch size (auto): {string.Join(", ", result.MeasuredBatchSizes.Select(m => $"{m.Key.ToString().ToLowerInvariant()} {m.Value}"))}");
+            output?.WriteLine($"batch size (auto): {string.Join(", ", result.MeasuredBatchSizes.Select(m => $"{m.Key} {m.Value}"))}");
         }
         if (target.Kind == EvalCaseKind.Snapshot)
         {
@@ -66,12 +66,20 @@ public sealed class EvaluationCases
 
         foreach (var threshold in plan.Thresholds.Where(t => Applies(t, target, mode)))
         {
-            if (accuracy < threshold.MinAccuracy)
+            if (BelowThreshold(target.Name, accuracy, threshold.MinAccuracy, details) is { } belowMessage)
             {
-                Assert.Fail(string.Create(CultureInfo.InvariantCulture, $"{target.Name}: accuracy {accuracy:F2} < {threshold.MinAccuracy:F2} ({details})"));
+                Assert.Fail(belowMessage);
             }
         }
     }
+
+    /// <summary>Why a score misses its threshold; null when it meets it. No score (NaN: every judgement unparsed) meets none.</summary>
+    internal static string? BelowThreshold(string name, double score, double minimum, string details) =>
+        double.IsNaN(score)
+            ? string.Create(CultureInfo.InvariantCulture, $"{name}: no score (nothing could be scored), threshold {minimum:F2} ({details})")
+            : score < minimum
+                ? string.Create(CultureInfo.InvariantCulture, $"{name}: accuracy {score:F2} < {minimum:F2} ({details})")
+                : null;
 
     /// <summary>Why a subset fails for too many unparsed or errored answers, whatever its accuracy; null when it does not.</summary>
     internal static string? InvalidAnswers(string name, int total, int invalid, double maxFraction, string details, string? firstError) =>

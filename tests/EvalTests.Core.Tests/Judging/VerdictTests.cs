@@ -32,9 +32,11 @@ public sealed class VerdictTests
     [InlineData("Assistant A is more helpful. [[A]]", Preference.First)]
     [InlineData("[[B]]", Preference.Second)]
     [InlineData("Both are equally good: [[C]]", Preference.Tie)]
-    [InlineData("Output [[A]] if A is better or [[B]] if B is better. My verdict: [[B]]", Preference.Second)]
+    [InlineData("Verdict: [B]", Preference.Second)] // one bracket is enough for \[([A-C]+)\]
+    [InlineData("Output [[A]] if A is better or [[B]] if B is better. My verdict: [[B]]", Preference.First)] // the first run decides, as upstream
+    [InlineData("[[AB]]", Preference.Unparsed)]
     [InlineData("A is better.", Preference.Unparsed)]
-    public void PairwiseReply_IsReadByItsLastVerdict(string reply, Preference expected)
+    public void PairwiseReply_IsReadByItsFirstBracketedVerdict_AsPostProcessMtBenchPair(string reply, Preference expected)
     {
         Assert.Equal(expected, PairwiseVerdict.Parse(reply));
     }

@@ -137,7 +137,7 @@ public sealed class EvaluationRunnerTests : IDisposable
         Assert.Equal((EvalMode.Gen, 19), (mode, limit));
         Assert.Equal(MaxPromptLength(_work.Path) + 7, tokens);
         Assert.Equal([5, 5, 5, 4], model.Batches);
-        Assert.Equal(5, result.MeasuredBatchSizes[EvalMode.Gen]);
+        Assert.Equal(5, result.MeasuredBatchSizes["gen"]);
     }
 
     /// <summary>The longest origin_prompt the run wrote (the scripted model counts a character as a token).</summary>

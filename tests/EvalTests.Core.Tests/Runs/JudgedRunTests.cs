@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using EvalTests.Datasets;
 using EvalTests.Judging;
@@ -62,6 +63,28 @@ public sealed class JudgedRunTests : IDisposable
         Assert.Equal("NotAttempted", (string)outputs["3"]!["evaltests"]!["verdict"]!);
     }
 
+    [Theory]
+    [InlineData("ceval_llmjudge", "computer_network", "ceval-computer_network", "让我们一步一步思考。答案: ", "<Original Question Begin>: {0}\n {{options_str}} \n<Original Question End>")]
+    [InlineData("cmmlu_llmjudge", "agronomy", "cmmlu-agronomy", "\n\nA) {1}\nB) {2}\nC) {3}\nD) {4}", "<Original Question Begin>: \n {0}\n A) {1}\n B) {2}\n C) {3}\n D) {4}\n<Original Question End>")]
+    public async Task MultipleChoice_CanBeScoredByAVerifierJudge_WithOpenCompasssZeroShotPromptAndGrader(string config, string subject, string abbr, string promptEnd, string judgedQuestion)
+    {
+        var plan = RunPlan.Create(DatasetCatalog.Default, [config], [subject]);
+        var card = plan.Tasks[0].Card;
+        var questions = DatasetLoader.Load(card, Path.Combine(SharedData.Datasets, card.Name), card.Splits.Eval, subject);
+        var judge = new ScriptedLanguageModel(prompt => prompt.ToPlainText().Contains(questions[0].Question, StringComparison.Ordinal) ? "A" : "B", abbr: "judge");
+
+        var result = await new EvaluationRunner(new ScriptedLanguageModel(_ => "答案: A"), Settings with { Limit = 3 }, judge: judge).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        Assert.Equal((abbr, 1, 2), (result.Tasks[0].Task.Abbr, result.Tasks[0].Score.Score.Correct, result.Tasks[0].Score.Score.Wrong));
+        var first = questions[0];
+        string Fill(string text) => string.Format(CultureInfo.InvariantCulture, text, first.Question, first["A"], first["B"], first["C"], first["D"]);
+        var predictions = JsonNode.Parse(File.ReadAllText(result.Layout.Predictions("scripted", abbr)))!;
+        Assert.EndsWith(Fill(promptEnd), (string)predictions["0"]!["origin_prompt"]!, StringComparison.Ordinal); // zero-shot: the question alone
+        var judged = (string)JsonNode.Parse(File.ReadAllText(Path.Combine(Run, "results", "scripted", abbr + "_replica0.json")))!["0"]!["origin_prompt"]!;
+        Assert.StartsWith("You are a helpful assistant who evaluates the correctness and quality of models' outputs.\nPlease as a grading expert, judge whether", judged, StringComparison.Ordinal);
+        Assert.Contains(Fill(judgedQuestion) + "\n\n\n    <Gold Target Begin>: \n" + first.Answer + "\n<Gold Target End>\n\n\n    <Predicted Answer Begin>: \n答案: A\n<Predicted End>\n\n\n    Judging the correctness of candidates' answers:", judged, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Cascade_JudgesOnlyWhatTheRuleFindsWrong()
     {
@@ -75,6 +98,23 @@ public sealed class JudgedRunTests : IDisposable
 
         Assert.Equal([1, 2, 3, 4, 5], asked.Order());
         Assert.Equal(new SubsetScore(6, 0, 0, 0), result.Tasks[0].Score.Score);
+    }
+
+    [Fact]
+    public async Task AutoBatchSize_MeasuresALocalJudgeOnItsOwnLongestPrompt()
+    {
+        var model = new ScriptedLanguageModel(_ => "18") { Capacity = _ => 4 };
+        var judge = new ScriptedLanguageModel(_ => "A", abbr: "judge") { Capacity = _ => 2 };
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["gsm8k_llmjudge"]);
+
+        var result = await new EvaluationRunner(model, Settings with { AutoBatchSize = true, MaxOutLen = 5, JudgeMaxOutLen = 3 }, judge: judge).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        Assert.Equal([4, 2], model.Batches);
+        Assert.Equal([2, 2, 2], judge.Batches);
+        var (tokens, mode, limit) = Assert.Single(judge.CapacityQuestions);
+        var longestJudgePrompt = JsonNode.Parse(File.ReadAllText(Path.Combine(Run, "results", "scripted", "gsm8k-llmjudge_replica0.json")))!.AsObject().Max(p => ((string)p.Value!["origin_prompt"]!).Length);
+        Assert.Equal((EvalMode.Gen, 6, longestJudgePrompt + 3), (mode, limit, tokens));
+        Assert.Equal(new Dictionary<string, int> { ["gen"] = 4, ["judge"] = 2 }, result.MeasuredBatchSizes);
     }
 
     [Fact]
