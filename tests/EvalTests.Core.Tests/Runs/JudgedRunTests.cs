@@ -186,6 +186,48 @@ public sealed class JudgedRunTests : IDisposable
             File.ReadAllText(Path.Combine(tables, "Alignbench-judged-by--judge-capability.csv")));
     }
 
+    /// <summary>A card of one's own: GSM8K's data, its answers rated by MT-Bench's single_math_v1 grader.</summary>
+    private const string MtBenchRatedGsm8kCard = """
+        {
+          "name": "gsm8k", "title": "GSM8K rated", "format": "gsm8k-jsonl", "filePattern": "{split}/{split}.jsonl",
+          "splits": { "eval": "test", "fewShot": null },
+          "subsets": [ { "name": "gsm8k", "title": "GSM8K", "localName": "GSM8K", "categories": [] } ],
+          "groups": [],
+          "sha256": { "test/test.jsonl": "3730d312f6e3440559ace48831e51066acaca737f6eabec99bccb9e4b3c39d14" },
+          "configs": [ {
+            "name": "gsm8k_mtbench_single", "mode": "gen", "abbr": "gsm8k-rated", "metric": "score",
+            "template": { "human": "Question: {question}\nLet's think step by step\nAnswer:", "bot": "" },
+            "judge": {
+              "kind": "rating", "ratingFormat": "mtbench",
+              "template": [
+                { "role": "system", "prompt": "You are a helpful assistant." },
+                { "role": "human", "prompt": "[Instruction]\nPlease act as an impartial judge ... \"Rating: [[5]]\".\n\n[Question]\n{question}\n\n[The Start of Reference Answer]\n{reference}\n[The End of Reference Answer]\n\n[The Start of Assistant's Answer]\n{prediction}\n[The End of Assistant's Answer]" }
+              ]
+            }
+          } ]
+        }
+        """;
+
+    [Fact]
+    public async Task Rating_InMtBenchsFormat_FromACardOfOnesOwn_IsTheMeanOfTheParsedScores()
+    {
+        var card = DatasetCatalog.ParseCard(MtBenchRatedGsm8kCard, "gsm8k-rated.card.json");
+        var plan = RunPlan.Create(new DatasetCatalog([card]), ["gsm8k_mtbench_single"]);
+        string[] replies = ["Correct and clear. Rating: [[9]]", "Rating: [[6.5]]", "[[8]]", "Rating: 7", "Rating:[[4]] then Rating: [[10]]", "unused"];
+        var judge = Judge(Gsm8k, i => replies[i], fails: i => i == 5);
+
+        var result = await new EvaluationRunner(new ScriptedLanguageModel(_ => "The answer is 18."), Settings, judge: judge).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        // Rated 9, 6.5 and 4 (the first rating); "[[8]]" and "Rating: 7" are not MT-Bench's format; one judge call failed.
+        var score = result.Tasks[0].Score.Score;
+        Assert.Equal((3, 2, 1), (score.Scored, score.Unparsed, score.Errored));
+        Assert.Equal(6.5, score.Value, 12);
+        var outputs = JsonNode.Parse(File.ReadAllText(Path.Combine(Run, "results", "scripted_judged-by--judge", "gsm8k-rated.json")))!;
+        Assert.EndsWith("[The Start of Reference Answer]\n" + Gsm8k[0]["answer"] + "\n[The End of Reference Answer]\n\n[The Start of Assistant's Answer]\nThe answer is 18.\n[The End of Assistant's Answer]", (string)outputs["0"]!["origin_prompt"]!, StringComparison.Ordinal);
+        Assert.Equal(6.5, (double)outputs["1"]!["evaltests"]!["score"]!);
+        Assert.False(File.Exists(Path.Combine(Run, "summary", result.SummaryTimestamp, "Alignbench-judged-by--judge-capability.csv")));
+    }
+
     [Fact]
     public async Task Pairwise_TheOrderAlternates_AndTheWinRateCountsTiesAsHalf_LeavingUnparsedOut()
     {
