@@ -355,15 +355,20 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
     /// Doubles a probe batch of the longest request while it fits and pays: it stops before the next doubling would pass
     /// three quarters of the memory the process may use (the peak working set grows by what each added row costs, ONNX
     /// Runtime's arena included), when ONNX Runtime fails to allocate (out of device memory on CUDA), or when doubling
-    /// no longer raises the rows scored per second by a tenth (on a CPU, past a few rows a batch only adds padding and
-    /// attention work).
+    /// no longer raises the rows per second by a tenth (on a CPU, past a few rows a batch only adds padding and
+    /// attention work). A generation probe reaches the full length (prompt plus new tokens) and times its decode steps
+    /// too, so the rate is that of the whole generation: the pass plus every new token's step.
     /// </summary>
-    public int LargestBatch(int tokens, EvalMode mode, int limit, CancellationToken cancellationToken = default) =>
-        LargestBatch(tokens, mode, limit, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 3 / 4, minSpeedup: 1.1, cancellationToken);
+    public int LargestBatch(int promptTokens, int newTokens, int limit, CancellationToken cancellationToken = default) =>
+        LargestBatch(promptTokens, newTokens, limit, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 3 / 4, minSpeedup: 1.1, cancellationToken);
 
-    internal int LargestBatch(int tokens, EvalMode mode, int limit, long memoryBudget, double minSpeedup, CancellationToken cancellationToken)
+    /// <summary>Decode steps a generation probe times (the rest of its new tokens are run as part of its first pass).</summary>
+    private const int ProbeDecodeSteps = 4;
+
+    internal int LargestBatch(int promptTokens, int newTokens, int limit, long memoryBudget, double minSpeedup, CancellationToken cancellationToken)
     {
-        tokens = Math.Clamp(tokens, 1, _contextLength);
+        var tokens = Math.Clamp(promptTokens + newTokens, 1, _contextLength);
+        var decodeSteps = Math.Min(Math.Min(newTokens, ProbeDecodeSteps), tokens - 1);
         var fits = 0;
         var peak = PeakWorkingSet();
         long perRow = 0;
@@ -378,17 +383,17 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
                     break;
                 }
 
-                var clock = System.Diagnostics.Stopwatch.StartNew();
+                TimeSpan pass, step;
                 try
                 {
-                    _decoder.Probe(rows, tokens, keepPresent: mode == EvalMode.Gen, cancellationToken);
+                    (pass, step) = _decoder.Probe(rows, tokens, decodeSteps, cancellationToken);
                 }
                 catch (OnnxRuntimeException)
                 {
                     break;
                 }
 
-                var rate = rows / Math.Max(clock.Elapsed.TotalSeconds, 1e-6);
+                var rate = rows / Math.Max((pass + (step * Math.Max(0, newTokens - 1))).TotalSeconds, 1e-6);
                 var grown = PeakWorkingSet();
                 perRow = Math.Max(perRow, (grown - peak) / (rows - fits));
                 peak = grown;

@@ -187,4 +187,46 @@ public sealed class PrefixSharingTests
             Assert.Equal(alone[0].Text, batched[i].Text);
         }
     }
+
+    [Fact]
+    public async Task AFewShotPrefixKeptFromAnEarlierGeneration_IsNotRunAgain_AndGeneratesWhatAPlainPassGenerates()
+    {
+        await using var model = Load("stories260K");
+        await using var plain = OnnxLanguageModel.Load(new OnnxModelOptions { ModelFolder = SharedData.Model("stories260K"), Provider = ExecutionProviderPreference.Cpu, SharePrefixes = false });
+        var shots = "Once upon a time, there was a little bird who lived in a tall tree. Tom had a red ball and a blue kite.\n";
+        GenerationRequest Ask(string question) => new(new Prompt([new(TurnRole.Human, shots + question)]), new GenerationSettings(12, []));
+        var ct = TestContext.Current.CancellationToken;
+
+        // One question at a time, as batches of one (or a subject's questions spread over batches): the first keeps its
+        // prompt, the later ones start from the shots in it and run only their own question.
+        var first = await model.GenerateAsync([Ask("Lily went to the park and")], ct);
+        var before = model.Decoder.TokensRun;
+        var later = await model.GenerateAsync([Ask("One day, a big dog"), Ask("The cat was")], ct);
+        var tokensRun = model.Decoder.TokensRun - before;
+
+        Assert.True(model.Decoder.Prefixes.Hits >= 1, "the later batch starts from the kept shots");
+        Assert.True(tokensRun < model.Encode(shots).Count, $"ran {tokensRun} token positions; the shots alone hold {model.Encode(shots).Count}");
+        var expected = await plain.GenerateAsync([Ask("Lily went to the park and"), Ask("One day, a big dog"), Ask("The cat was")], ct);
+        Assert.Equal(expected.Select(r => r.Text), first.Concat(later).Select(r => r.Text));
+        Assert.All(expected, r => Assert.NotEmpty(r.Text));
+    }
+
+    [Fact]
+    public async Task APrefixKeptByGeneration_NeverStandsInForTheLogProbabilitiesScoringNeeds()
+    {
+        await using var model = Load("stories260K");
+        var prompt = "Once upon a time, there was a little bird who lived in a tall tree. Which was tall?";
+        var ct = TestContext.Current.CancellationToken;
+        await model.GenerateAsync([new GenerationRequest(new Prompt([new(TurnRole.Human, prompt)]), new GenerationSettings(4, []))], ct);
+        var hits = model.Decoder.Prefixes.Hits;
+
+        var options = new[] { "A", "B" }.Select(l => new LogLikelihoodRequest(new Prompt([new(TurnRole.Human, prompt), new(TurnRole.Bot, l)]))).ToList();
+        var scored = await model.LogLikelihoodAsync(options, ct);
+
+        Assert.Equal(hits, model.Decoder.Prefixes.Hits);
+        foreach (var (request, result) in options.Zip(scored))
+        {
+            AssertScoresAsAlone(model, request, result);
+        }
+    }
 }

@@ -140,8 +140,19 @@ public sealed class Stories260KTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
 
-        Assert.Equal(6, _model.LargestBatch(64, Datasets.EvalMode.Ppl, limit: 6, memoryBudget: long.MaxValue, minSpeedup: 0, ct));
-        Assert.Equal(1, _model.LargestBatch(64, Datasets.EvalMode.Gen, limit: 6, memoryBudget: 0, minSpeedup: 0, ct));
-        Assert.Equal(1, _model.LargestBatch(64, Datasets.EvalMode.Ppl, limit: 6, memoryBudget: long.MaxValue, minSpeedup: double.PositiveInfinity, ct));
+        Assert.Equal(6, _model.LargestBatch(64, newTokens: 0, limit: 6, memoryBudget: long.MaxValue, minSpeedup: 0, ct));
+        Assert.Equal(1, _model.LargestBatch(48, newTokens: 16, limit: 6, memoryBudget: 0, minSpeedup: 0, ct));
+        Assert.Equal(1, _model.LargestBatch(64, newTokens: 0, limit: 6, memoryBudget: long.MaxValue, minSpeedup: double.PositiveInfinity, ct));
+    }
+
+    [Fact]
+    public void AutoBatchSize_ForGeneration_TimesDecodeStepsOnACacheOfTheFullLength()
+    {
+        var (passes, tokens) = (_model.Decoder.ForwardPasses, _model.Decoder.TokensRun);
+
+        Assert.Equal(1, _model.LargestBatch(40, newTokens: 24, limit: 1, memoryBudget: long.MaxValue, minSpeedup: 0, TestContext.Current.CancellationToken));
+
+        // One probe of one row: a pass over 60 tokens, then 4 one-token steps that bring its cache to 40 + 24.
+        Assert.Equal((5, 64), (_model.Decoder.ForwardPasses - passes, _model.Decoder.TokensRun - tokens));
     }
 }

@@ -34,14 +34,14 @@ public sealed class ScriptedLanguageModel : ILanguageModel, ITokenCounter, IBatc
     /// <summary>The largest batch for a request length (<c>--batch-size auto</c>); the limit when unset.</summary>
     public Func<int, int>? Capacity { get; init; }
 
-    /// <summary>The (tokens, mode, limit) of every capacity question, in order.</summary>
-    public List<(int Tokens, EvalMode Mode, int Limit)> CapacityQuestions { get; } = [];
+    /// <summary>The (prompt tokens, new tokens, limit) of every capacity question, in order.</summary>
+    public List<(int PromptTokens, int NewTokens, int Limit)> CapacityQuestions { get; } = [];
 
     /// <inheritdoc/>
-    public int LargestBatch(int tokens, EvalMode mode, int limit, CancellationToken cancellationToken = default)
+    public int LargestBatch(int promptTokens, int newTokens, int limit, CancellationToken cancellationToken = default)
     {
-        CapacityQuestions.Add((tokens, mode, limit));
-        return Capacity?.Invoke(tokens) ?? limit;
+        CapacityQuestions.Add((promptTokens, newTokens, limit));
+        return Capacity?.Invoke(promptTokens + newTokens) ?? limit;
     }
 
     /// <inheritdoc/>

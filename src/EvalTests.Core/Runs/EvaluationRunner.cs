@@ -346,8 +346,9 @@ public sealed class EvaluationRunner
 
         var mode = requests[0].Generation is not null ? EvalMode.Gen : EvalMode.Ppl;
         var counter = model.TokenCounter;
-        var longest = requests.Max(r => (counter?.CountTokens(r.Generation?.Prompt ?? r.Scoring!.Prompt) ?? r.Length) + (r.Generation?.Settings.MaxOutputTokens ?? 0));
-        var size = Math.Max(1, capacity.LargestBatch(longest, mode, requests.Count, cancellationToken));
+        var longest = requests.Max(r => counter?.CountTokens(r.Generation?.Prompt ?? r.Scoring!.Prompt) ?? r.Length);
+        var newTokens = requests.Max(r => r.Generation?.Settings.MaxOutputTokens ?? 0);
+        var size = Math.Max(1, capacity.LargestBatch(longest, newTokens, requests.Count, cancellationToken));
         _measuredBatchSizes[requests[0].IsJudgement ? "judge" : mode == EvalMode.Gen ? "gen" : "ppl"] = size;
         return size;
     }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using EvalTests.Onnx.Loading;
@@ -119,7 +120,9 @@ internal sealed class OnnxDecoder : IDisposable
 
     /// <summary>
     /// The first pass of generation: the prompts' logits and KV cache, the attention mask so far, the pass's sequence
-    /// length and where each row's last prompt token sits in it.
+    /// length and where each row's last prompt token sits in it. When the prompts share at least
+    /// <paramref name="minShared"/> leading tokens, that head runs once, from a kept prefix when an earlier call ran its
+    /// start (a subject's shots), and is kept in turn for the next call.
     /// </summary>
     private (StepOutputs Step, long[] Mask, int Length, int[] LastIndex) PromptPass(IReadOnlyList<IReadOnlyList<int>> prompts, bool keepPresent, int minShared, CancellationToken cancellationToken)
     {
@@ -131,19 +134,13 @@ internal sealed class OnnxDecoder : IDisposable
             shared = Math.Min(shared, PrefixTree.CommonPrefix(prompts[0], prompt));
         }
 
-        if (batch < 2 || shared < minShared)
+        if (shared < minShared)
         {
             var (ids, mask, positions, length) = LeftPad(prompts);
             return (Forward(ids, batch, length, mask, positions, past: null, keepPresent), mask, length, Enumerable.Repeat(length - 1, batch).ToArray());
         }
 
-        List<OrtValue> past;
-        var (headIds, headMask, headPositions, _) = LeftPad([prompts[0].Take(shared).ToList()]);
-        using (var head = Forward(headIds, 1, shared, headMask, headPositions, past: null, keepPresent: true))
-        {
-            past = head.Present.Select((value, i) => CopyRows(value, Signature.Cache[i], new int[batch], shared)).ToList();
-        }
-
+        var past = RunHead(prompts[0].Take(shared).ToList(), batch, minShared);
         try
         {
             var pastMask = Enumerable.Repeat(1L, shared).ToArray();
@@ -155,6 +152,29 @@ internal sealed class OnnxDecoder : IDisposable
         finally
         {
             DisposeAll(past);
+        }
+    }
+
+    /// <summary>
+    /// The KV cache of a head every row shares, copied to <paramref name="rows"/> rows: the part a kept prefix covers is
+    /// taken from it, the rest run once; the whole head is kept for later calls.
+    /// </summary>
+    private List<OrtValue> RunHead(List<int> head, int rows, int minShared)
+    {
+        var hit = Prefixes.Match(head, minShared, scored: false);
+        var start = hit?.Shared ?? 0;
+        var kept = hit is { } h ? h.Entry.Cache.Select((value, i) => CopyRows(value, Signature.Cache[i], [0], start)).ToList() : null;
+        try
+        {
+            var (ids, mask, positions, length) = RightPadOnPast([(head.Skip(start).ToList(), start, Enumerable.Repeat(1L, start).ToArray())]);
+            using var step = Forward(ids, 1, length, mask, positions, kept, keepPresent: true);
+            var cache = step.Present.Select((value, i) => CopyRows(value, Signature.Cache[i], [0], head.Count)).ToList();
+            Prefixes.Add(new CachedPrefix(head, logProbs: null, cache, cache.Sum(SizeInBytes)));
+            return step.Present.Select((value, i) => CopyRows(value, Signature.Cache[i], new int[rows], head.Count)).ToList();
+        }
+        finally
+        {
+            DisposeAll(kept);
         }
     }
 
@@ -198,7 +218,7 @@ internal sealed class OnnxDecoder : IDisposable
         // logProbs[i][t] = log p(token t | tokens before t); index 0 has none.
         var logProbs = sequences.Select(s => new double[s.Count]).ToArray();
         var groups = Enumerable.Range(0, sequences.Count)
-            .GroupBy(i => Prefixes.Match(sequences[i], minShared) is { } hit ? (hit.Entry, Past: hit.Shared - 1) : (Entry: (CachedPrefix?)null, Past: 0))
+            .GroupBy(i => Prefixes.Match(sequences[i], minShared, scored: true) is { } hit ? (hit.Entry, Past: hit.Shared - 1) : (Entry: (CachedPrefix?)null, Past: 0))
             .ToList();
         // New prefixes are kept only once every group has run: keeping one can evict an entry a later group starts from.
         var kept = new List<CachedPrefix>();
@@ -211,7 +231,7 @@ internal sealed class OnnxDecoder : IDisposable
                 {
                     // The first token after the kept part is run again (its logits score the token after it); its own
                     // log-probability and those before it are the cached prefix's.
-                    Array.Copy(entry!.LogProbs, 1, logProbs[i], 1, past);
+                    Array.Copy(entry!.LogProbs!, 1, logProbs[i], 1, past);
                 }
 
                 var roots = PrefixTree.Build(sequences, group, past, minShared);
@@ -364,14 +384,38 @@ internal sealed class OnnxDecoder : IDisposable
         }
     }
 
-    /// <summary>One forward pass of <paramref name="rows"/> rows of <paramref name="tokens"/> tokens, to measure what a batch of that shape takes.</summary>
-    public void Probe(int rows, int tokens, bool keepPresent, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// What a batch of <paramref name="rows"/> rows reaching <paramref name="tokens"/> tokens takes at its largest: one
+    /// pass over the first <c>tokens − decodeSteps</c> tokens, then <paramref name="decodeSteps"/> one-token steps on its
+    /// KV cache (none for scoring). Returns how long the pass ran and the mean step.
+    /// </summary>
+    public (TimeSpan Pass, TimeSpan Step) Probe(int rows, int tokens, int decodeSteps, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var ids = Enumerable.Repeat((long)_padId, rows * tokens).ToArray();
-        var mask = Enumerable.Repeat(1L, rows * tokens).ToArray();
-        var positions = Enumerable.Range(0, rows).SelectMany(_ => Enumerable.Range(0, tokens).Select(t => (long)t)).ToArray();
-        using var result = Forward(ids, rows, tokens, mask, positions, past: null, keepPresent);
+        var length = Math.Max(1, tokens - decodeSteps);
+        var ids = Enumerable.Repeat((long)_padId, rows * length).ToArray();
+        var positions = Enumerable.Range(0, rows).SelectMany(_ => Enumerable.Range(0, length).Select(t => (long)t)).ToArray();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var step = Forward(ids, rows, length, Enumerable.Repeat(1L, rows * length).ToArray(), positions, past: null, keepPresent: decodeSteps > 0);
+        var pass = clock.Elapsed;
+        try
+        {
+            clock.Restart();
+            for (var s = 0; s < decodeSteps; s++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var total = length + s + 1;
+                var next = Forward(Enumerable.Repeat((long)_padId, rows).ToArray(), rows, 1, Enumerable.Repeat(1L, rows * total).ToArray(), Enumerable.Repeat((long)total - 1, rows).ToArray(), step.Present, keepPresent: true);
+                step.Dispose();
+                step = next;
+            }
+
+            return (pass, decodeSteps == 0 ? TimeSpan.Zero : clock.Elapsed / decodeSteps);
+        }
+        finally
+        {
+            step.Dispose();
+        }
     }
 
     /// <summary>The logits of the last position of each row after a full forward pass without cache (for tests).</summary>
@@ -383,9 +427,7 @@ internal sealed class OnnxDecoder : IDisposable
         var positions = Enumerable.Range(0, length).Select(i => (long)i).ToArray();
         using var result = Forward(ids, 1, length, mask, positions, past: null, keepPresent: false);
         var vocab = VocabOf(result.Logits);
-        var row = new float[vocab];
-        ReadRow(result.Logits, (length - 1) * vocab, row);
-        return row;
+        return Row(result.Logits, (length - 1) * vocab, new float[vocab]).ToArray();
     }
 
     /// <summary>
@@ -504,8 +546,8 @@ internal sealed class OnnxDecoder : IDisposable
     private int ArgMax(OrtValue logits, int row, int position, int seq)
     {
         var vocab = VocabOf(logits);
-        Span<float> values = vocab <= 4096 ? stackalloc float[vocab] : new float[vocab];
-        ReadRow(logits, ((row * seq) + position) * vocab, values);
+        Span<float> scratch = vocab <= 4096 ? stackalloc float[vocab] : new float[vocab];
+        var values = Row(logits, ((row * seq) + position) * vocab, scratch);
         var best = 0;
         for (var v = 1; v < values.Length; v++)
         {
@@ -521,44 +563,41 @@ internal sealed class OnnxDecoder : IDisposable
     private double LogSoftmaxAt(OrtValue logits, int row, int position, int seq, int token)
     {
         var vocab = VocabOf(logits);
-        Span<float> values = vocab <= 4096 ? stackalloc float[vocab] : new float[vocab];
-        ReadRow(logits, ((row * seq) + position) * vocab, values);
-        return LogSoftmax(values, token);
+        Span<float> scratch = vocab <= 4096 ? stackalloc float[vocab] : new float[vocab];
+        return LogSoftmax(Row(logits, ((row * seq) + position) * vocab, scratch), token, scratch);
     }
 
-    private static double LogSoftmax(ReadOnlySpan<float> values, int token)
+    /// <summary>
+    /// log softmax(values)[token] = values[token] − max − log Σ exp(values − max), vectorized: it runs once per scored
+    /// token over the whole vocabulary, the one piece of work per position a bare session.Run loop does not do.
+    /// </summary>
+    private static double LogSoftmax(ReadOnlySpan<float> values, int token, Span<float> scratch)
     {
-        var max = double.NegativeInfinity;
-        foreach (var value in values)
-        {
-            max = Math.Max(max, value);
-        }
-
-        var sum = 0.0;
-        foreach (var value in values)
-        {
-            sum += Math.Exp(value - max);
-        }
-
-        return values[token] - max - Math.Log(sum);
+        // Read before scratch is written: for an fp16 graph, values are scratch.
+        var logit = values[token];
+        var max = TensorPrimitives.Max(values);
+        TensorPrimitives.Subtract(values, max, scratch);
+        TensorPrimitives.Exp(scratch, scratch);
+        return logit - (double)max - Math.Log(TensorPrimitives.Sum(scratch));
     }
 
     private static int VocabOf(OrtValue logits) => (int)logits.GetTensorTypeAndShape().Shape[^1];
 
-    private void ReadRow(OrtValue logits, int offset, Span<float> destination)
+    /// <summary>One position's logits: read in place from a float graph, converted into <paramref name="scratch"/> from an fp16 one.</summary>
+    private ReadOnlySpan<float> Row(OrtValue logits, int offset, Span<float> scratch)
     {
-        if (Signature.LogitsType == TensorElementType.Float16)
+        if (Signature.LogitsType != TensorElementType.Float16)
         {
-            var source = logits.GetTensorDataAsSpan<Float16>().Slice(offset, destination.Length);
-            for (var i = 0; i < destination.Length; i++)
-            {
-                destination[i] = (float)source[i];
-            }
+            return logits.GetTensorDataAsSpan<float>().Slice(offset, scratch.Length);
         }
-        else
+
+        var source = logits.GetTensorDataAsSpan<Float16>().Slice(offset, scratch.Length);
+        for (var i = 0; i < scratch.Length; i++)
         {
-            logits.GetTensorDataAsSpan<float>().Slice(offset, destination.Length).CopyTo(destination);
+            scratch[i] = (float)source[i];
         }
+
+        return scratch;
     }
 
     public void Dispose()

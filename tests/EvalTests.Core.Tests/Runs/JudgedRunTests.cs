@@ -111,9 +111,8 @@ public sealed class JudgedRunTests : IDisposable
 
         Assert.Equal([4, 2], model.Batches);
         Assert.Equal([2, 2, 2], judge.Batches);
-        var (tokens, mode, limit) = Assert.Single(judge.CapacityQuestions);
         var longestJudgePrompt = JsonNode.Parse(File.ReadAllText(Path.Combine(Run, "results", "scripted", "gsm8k-llmjudge_replica0.json")))!.AsObject().Max(p => ((string)p.Value!["origin_prompt"]!).Length);
-        Assert.Equal((EvalMode.Gen, 6, longestJudgePrompt + 3), (mode, limit, tokens));
+        Assert.Equal((longestJudgePrompt, 3, 6), Assert.Single(judge.CapacityQuestions));
         Assert.Equal(new Dictionary<string, int> { ["gen"] = 4, ["judge"] = 2 }, result.MeasuredBatchSizes);
     }
 
