@@ -34,8 +34,9 @@ internal sealed class OnnxDecoder : IDisposable
 
     /// <summary>
     /// Greedy decoding of a batch. When the prompts share at least <paramref name="minShared"/> leading tokens (a
-    /// subject's few-shot examples), that prefix is run once and its KV cache copied to every row, and only the rest of
-    /// each prompt is run, right-padded; otherwise rows are left-padded to one length. Each step then feeds one token per
+    /// subject's few-shot examples; for a batch of one, its prompt), that prefix is run once (from a kept prefix where an
+    /// earlier call ran its start), kept for later calls, and its KV cache copied to every row; only the rest of each
+    /// prompt is run, right-padded. Otherwise rows are left-padded to one length. Each step then feeds one token per
     /// row and the previous step's present KV values. A row stops at an EOS id or when <paramref name="shouldStop"/>
     /// says so; the batch stops when every row has stopped or <paramref name="maxNewTokens"/> is reached.
     /// </summary>
