@@ -147,20 +147,7 @@ public static class Ratios
     private static void RawForward(InferenceSession session, List<List<int>> batch)
     {
         var rows = batch.Count;
-        var length = batch.Max(s => s.Count);
-        var ids = new long[rows * length];
-        var mask = new long[rows * length];
-        var positions = new long[rows * length];
-        for (var r = 0; r < rows; r++)
-        {
-            var offset = length - batch[r].Count;
-            for (var i = 0; i < batch[r].Count; i++)
-            {
-                ids[(r * length) + offset + i] = batch[r][i];
-                mask[(r * length) + offset + i] = 1;
-                positions[(r * length) + offset + i] = i;
-            }
-        }
+        var (ids, mask, positions, length) = LeftPad(batch);
 
         var values = new List<OrtValue>();
         var names = new List<string>();
@@ -193,20 +180,7 @@ public static class Ratios
     private static void RawGenerate(InferenceSession session, List<List<int>> prompts, int passes)
     {
         var rows = prompts.Count;
-        var length = prompts.Max(p => p.Count);
-        var ids = new long[rows * length];
-        var mask = new long[rows * length];
-        var positions = new long[rows * length];
-        for (var r = 0; r < rows; r++)
-        {
-            var offset = length - prompts[r].Count;
-            for (var i = 0; i < prompts[r].Count; i++)
-            {
-                ids[(r * length) + offset + i] = prompts[r][i];
-                mask[(r * length) + offset + i] = 1;
-                positions[(r * length) + offset + i] = i;
-            }
-        }
+        var (ids, mask, positions, length) = LeftPad(prompts);
 
         var pastNames = session.InputMetadata.Keys.Where(n => n.StartsWith("past_key_values", StringComparison.Ordinal)).ToList();
         var outputNames = pastNames.Select(n => n.Replace("past_key_values", "present", StringComparison.Ordinal)).Prepend("logits").ToList();
@@ -250,5 +224,26 @@ public static class Ratios
 
         outputs?.Dispose();
         empty.ForEach(value => value.Dispose());
+    }
+
+    /// <summary>Rows left-padded to one length, with their attention mask and position ids.</summary>
+    private static (long[] Ids, long[] Mask, long[] Positions, int Length) LeftPad(List<List<int>> rows)
+    {
+        var length = rows.Max(r => r.Count);
+        var ids = new long[rows.Count * length];
+        var mask = new long[rows.Count * length];
+        var positions = new long[rows.Count * length];
+        for (var r = 0; r < rows.Count; r++)
+        {
+            var offset = length - rows[r].Count;
+            for (var i = 0; i < rows[r].Count; i++)
+            {
+                ids[(r * length) + offset + i] = rows[r][i];
+                mask[(r * length) + offset + i] = 1;
+                positions[(r * length) + offset + i] = i;
+            }
+        }
+
+        return (ids, mask, positions, length);
     }
 }

@@ -30,6 +30,10 @@ public sealed class SampleProjectFixture : IDisposable
     public void Dispose() => Project.Dispose();
 }
 
+/// <summary>
+/// Every test that builds a sample project: each build also builds the repository projects it references, so two at
+/// once race on the same obj/bin files (a CI run failed a build that way); they run one at a time.
+/// </summary>
 [CollectionDefinition(nameof(SampleProjectRuns), DisableParallelization = true)]
 public sealed class SampleProjectRuns : ICollectionFixture<SampleProjectFixture>;
 
@@ -140,6 +144,7 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
     }
 }
 
+[Collection(nameof(SampleProjectRuns))]
 public sealed class JudgedDatasetTests
 {
     [Fact]
@@ -151,7 +156,8 @@ public sealed class JudgedDatasetTests
                 <EvalJudge Include="tiny-judge" Path="{model}" />
                 <EvalDataset Include="gsm8k_llmjudge" Limit="2" />
             """, "<EvalTestsMaxInvalidFraction>1</EvalTestsMaxInvalidFraction>");
-        Assert.Equal(0, project.Build().ExitCode);
+        var (built, buildOutput) = project.Build();
+        Assert.True(built == 0, buildOutput);
 
         // A first run records the score snapshot (EVALTESTS_ACCEPT), as a new snapshot is otherwise a failure to review.
         var (exit, output) = project.Run(["test", "--no-build", "--output", "Detailed"], new Dictionary<string, string> { ["EVALTESTS_ACCEPT"] = "1" });
@@ -165,6 +171,7 @@ public sealed class JudgedDatasetTests
     }
 }
 
+[Collection(nameof(SampleProjectRuns))]
 public sealed class BuildValidationTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using EvalTests.TestSupport;
 namespace EvalTests.Xunit.Tests;
 
 /// <summary>An <c>&lt;EvalModel Backend="openai"&gt;</c> item evaluates an API model through <c>dotnet test</c>, and no file of the run holds its key.</summary>
+[Collection(nameof(SampleProjectRuns))]
 public sealed class OpenAIBackendTests
 {
     [Fact]
