@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using EvalTests.Datasets;
 using EvalTests.Models;
 using EvalTests.Onnx.Inference;
 using EvalTests.Onnx.Loading;

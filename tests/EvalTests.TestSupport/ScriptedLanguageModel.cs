@@ -1,4 +1,3 @@
-using EvalTests.Datasets;
 using EvalTests.Models;
 using EvalTests.Prompts;
 

@@ -463,10 +463,8 @@ public sealed class EvaluationRunner
                 metrics["attempted_ratio"] = verifier.AttemptedRatio;
             }
 
-            if (_settings.Mode != RunMode.Infer)
-            {
-                await OutputJson.WriteAsync(layout.JudgeOutputs(model, _judge!.Descriptor.Abbr, task.Task.Abbr, judging.Spec.Kind == JudgeKind.Verifier), judging.OutputsJson(task.GoldOf, judgements!), cancellationToken).ConfigureAwait(false);
-            }
+            // A task judges only in runs that judge (not infer mode), so its judge's outputs are always due here.
+            await OutputJson.WriteAsync(layout.JudgeOutputs(model, _judge!.Descriptor.Abbr, task.Task.Abbr, judging.Spec.Kind == JudgeKind.Verifier), judging.OutputsJson(task.GoldOf, judgements!), cancellationToken).ConfigureAwait(false);
         }
 
         var datasetScore = new DatasetScore(task.Task.Abbr, task.Task.Version, task.Task.Config.Mode == EvalMode.Gen ? "gen" : "ppl", task.Task.Config.Metric, score);
@@ -522,9 +520,9 @@ public sealed class EvaluationRunner
             counts["scored"] = s.Scored;
         }
 
-        counts["stderr"] = double.IsNaN(s.ValueStandardError) ? null : s.ValueStandardError;
+        counts["stderr"] = FiniteOrNull(s.ValueStandardError);
         counts["version"] = score.Version;
-        var json = new JsonObject { [score.Metric] = double.IsNaN(s.Value) ? null : s.Value };
+        var json = new JsonObject { [score.Metric] = FiniteOrNull(s.Value) };
         foreach (var (name, value) in metrics)
         {
             json[name] = value;
@@ -589,8 +587,8 @@ public sealed class EvaluationRunner
             ["version"] = row.Version,
             ["metric"] = row.Metric,
             ["mode"] = row.Mode,
-            ["scores"] = new JsonObject(summary.Models.Select((m, i) => KeyValuePair.Create(m, (JsonNode?)(row.Scores[i] is { } v && double.IsFinite(v) ? JsonValue.Create(v) : null)))),
-            ["stderr"] = new JsonObject(summary.Models.Select((m, i) => KeyValuePair.Create(m, (JsonNode?)(row.StandardErrors[i] is { } v && double.IsFinite(v) ? JsonValue.Create(v) : null)))),
+            ["scores"] = new JsonObject(summary.Models.Select((m, i) => KeyValuePair.Create(m, FiniteOrNull(row.Scores[i])))),
+            ["stderr"] = new JsonObject(summary.Models.Select((m, i) => KeyValuePair.Create(m, FiniteOrNull(row.StandardErrors[i])))),
         }).ToArray());
         var json = new JsonObject { ["rows"] = rows };
         if (usage is not null)
@@ -619,7 +617,6 @@ public sealed class EvaluationRunner
         var tables = rated.AlignBench!;
         var model = _model.Descriptor.Abbr;
         var name = $"Alignbench-judged-by--{_judge!.Descriptor.Abbr}" + (distinctName is null ? string.Empty : "-" + distinctName);
-        var dimensions = CsvLines(["模型", .. tables.Dimensions.Keys], [model, .. tables.Dimensions.Values.Select(PythonRepr.FormatFloat)]);
 
         var families = AlignBenchSummary.Families;
         var columns = 2 + families.Sum(f => 1 + f.Categories.Count);
@@ -642,6 +639,7 @@ public sealed class EvaluationRunner
         await File.WriteAllTextAsync(capabilityFile, capabilities, cancellationToken).ConfigureAwait(false);
         if (rated.Task.Config.Judge!.RatingFormat == RatingFormat.AlignBench)
         {
+            var dimensions = CsvLines(["模型", .. tables.Dimensions.Keys], [model, .. tables.Dimensions.Values.Select(PythonRepr.FormatFloat)]);
             await File.WriteAllTextAsync(layout.SubjectiveSummaryFile(timestamp, name + "-dimension.csv"), dimensions, cancellationToken).ConfigureAwait(false);
         }
 
@@ -649,6 +647,9 @@ public sealed class EvaluationRunner
         static string CsvLines(params IReadOnlyList<string>[] rows) => string.Concat(rows.Select(r => string.Join(",", r.Select(Quote)) + "\r\n"));
         static string Quote(string cell) => cell.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + cell.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : cell;
     }
+
+    /// <summary>A score as JSON: null where there is none (missing, or NaN when nothing could be scored), as JSON has no NaN.</summary>
+    private static JsonNode? FiniteOrNull(double? value) => value is { } v && double.IsFinite(v) ? JsonValue.Create(v) : null;
 
     private static async Task WriteLogAsync(string path, string text, CancellationToken cancellationToken)
     {
