@@ -67,7 +67,7 @@ public class ModelBenchmarks
         var sum = 0.0;
         foreach (var batch in _ppl.Chunk(16))
         {
-            sum += (await _model.LogLikelihoodAsync(batch)).Sum(r => r.MeanNegativeLogLikelihood);
+            sum += (await _model.LogLikelihoodAsync(batch)).Sum(r => r.Ppl);
         }
 
         return sum;

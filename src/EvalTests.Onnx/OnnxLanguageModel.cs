@@ -6,7 +6,6 @@ using EvalTests.Onnx.Tokenization;
 using EvalTests.Prompts;
 using EvalTests.Prompts.Jinja;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.Tokenizers;
 
 namespace EvalTests.Onnx;
 
@@ -33,6 +32,28 @@ public sealed record OnnxModelOptions
 
     /// <summary>Threads ONNX Runtime may use inside an operator; null lets it take every core (one model per machine).</summary>
     public int? IntraOpThreads { get; init; }
+
+    /// <summary>
+    /// Evaluate the checkpoint as a base or a chat model (OpenCompass's <c>--hf-type</c>); null: chat when the tokenizer
+    /// has a chat template, else base.
+    /// </summary>
+    public HfType? HfType { get; init; }
+}
+
+/// <summary>How OpenCompass evaluates a Hugging Face checkpoint (<c>run.py --hf-type</c>).</summary>
+public enum HfType
+{
+    /// <summary>
+    /// <c>HuggingFaceBaseModel</c>: the plain-text prompt with the tokenizer's own special tokens; output decoded with
+    /// special tokens skipped.
+    /// </summary>
+    Base,
+
+    /// <summary>
+    /// <c>HuggingFacewithChatTemplate</c>: generation prompts through the tokenizer's chat template with the generation
+    /// prompt and no added special tokens; output decoded with special tokens and cut at the eos words.
+    /// </summary>
+    Chat,
 }
 
 /// <summary>
@@ -42,15 +63,20 @@ public sealed record OnnxModelOptions
 public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, ITokenCounter, IBatchCapacity
 {
     private readonly OnnxDecoder _decoder;
-    private readonly Tokenizer _tokenizer;
+    private readonly ITextTokenizer _tokenizer;
     private readonly ModelConfig _config;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly int _contextLength;
     private readonly JinjaTemplate? _chatTemplate;
+    private readonly string _chatTemplateFile;
+    private readonly IReadOnlyList<string> _chatStopWords;
 
-    private OnnxLanguageModel(OnnxDecoder decoder, Tokenizer tokenizer, JinjaTemplate? chatTemplate, ModelConfig config, ModelDescriptor descriptor, string providerDescription, int contextLength)
+    private OnnxLanguageModel(OnnxDecoder decoder, ITextTokenizer tokenizer, JinjaTemplate? chatTemplate, string chatTemplateFile, ModelConfig config, ModelDescriptor descriptor, string providerDescription, int contextLength)
     {
         _chatTemplate = chatTemplate;
+        _chatTemplateFile = chatTemplateFile;
+        // As HuggingFacewithChatTemplate: the text of every generation_config eos id and the tokenizer's eos token.
+        _chatStopWords = chatTemplate is null ? [] : [.. config.EosTokenIds.Select(id => tokenizer.Decode([id])).Append(config.EosToken ?? string.Empty).Where(w => w.Length > 0).Distinct()];
         _decoder = decoder;
         _tokenizer = tokenizer;
         _config = config;
@@ -70,7 +96,10 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
     /// <summary>Whether a prefix shared by several prompts or options is encoded once (false once the graph refuses it).</summary>
     public bool SharesPrefixes { get; private set; } = true;
 
-    internal Tokenizer Tokenizer => _tokenizer;
+    internal ITextTokenizer Tokenizer => _tokenizer;
+
+    /// <summary>Whether the checkpoint is evaluated as a base or a chat model.</summary>
+    public HfType HfType => _chatTemplate is null ? HfType.Base : HfType.Chat;
 
     /// <summary>Loads a model folder.</summary>
     /// <exception cref="ModelLoadException">A file is missing or the graph's inputs match no known decoder layout.</exception>
@@ -100,9 +129,16 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
         try
         {
             var signature = DecoderSignature.Read(session, folder.Config, folder.OnnxFile);
-            var tokenizer = TokenizerLoader.Load(folder.TokenizerFolder, folder.Config.BosTokenId, folder.Config.SpecialTokens);
+            var tokenizer = TokenizerLoader.Load(folder.TokenizerFolder, folder.Config);
+            var hfType = options.HfType ?? (folder.Config.ChatTemplate is null ? HfType.Base : HfType.Chat);
+            var templateFile = Path.Combine(folder.TokenizerFolder, "tokenizer_config.json");
             JinjaTemplate? chatTemplate = null;
-            if (folder.Config.ChatTemplate is { } template)
+            if (hfType == HfType.Chat && folder.Config.ChatTemplate is null)
+            {
+                throw new ModelLoadException($"{templateFile}: no chat_template, so the model cannot be evaluated as a chat model (hf-type chat); evaluate it as a base model (--hf-type base).");
+            }
+
+            if (hfType == HfType.Chat && folder.Config.ChatTemplate is { } template)
             {
                 try
                 {
@@ -110,7 +146,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
                 }
                 catch (JinjaException ex)
                 {
-                    throw new ModelLoadException($"{Path.Combine(folder.TokenizerFolder, "tokenizer_config.json")}: the chat_template cannot be used: {ex.Message}");
+                    throw new ModelLoadException($"{templateFile}: the chat_template cannot be used: {ex.Message}");
                 }
             }
 
@@ -118,9 +154,10 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
             var context = options.ContextLength ?? folder.Config.ContextLength
                 ?? throw new ModelLoadException($"{folder.Folder}: no context length in config.json (max_position_embeddings) or genai_config.json (context_length); pass one.");
             var abbr = options.Abbr ?? new DirectoryInfo(folder.Folder).Name;
-            var identity = $"onnx:sha256:{HashFile(folder.OnnxFile)[..16]}";
+            // A chat model sees other prompts than the same weights as a base model: its answers must not be replayed for it.
+            var identity = $"onnx:sha256:{HashFile(folder.OnnxFile)[..16]}{(hfType == HfType.Chat ? "+chat" : string.Empty)}";
             var descriptor = new ModelDescriptor(abbr, identity, context, ModelCapabilities.Generate | ModelCapabilities.LogLikelihood);
-            return new OnnxLanguageModel(new OnnxDecoder(session, signature, padId), tokenizer, chatTemplate, folder.Config, descriptor, provider, context)
+            return new OnnxLanguageModel(new OnnxDecoder(session, signature, padId), tokenizer, chatTemplate, templateFile, folder.Config, descriptor, provider, context)
             {
                 SharesPrefixes = options.SharePrefixes,
             };
@@ -132,53 +169,62 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
         }
     }
 
-    /// <summary>Whether prompts go through the model's chat template (else OpenCompass's plain-text rendering).</summary>
+    /// <summary>Whether generation prompts go through the model's chat template (a chat model; else OpenCompass's plain-text rendering).</summary>
     public bool UsesChatTemplate => _chatTemplate is not null;
 
-    /// <summary>Tokens of a text as the model sees it (BOS included when the tokenizer adds one).</summary>
-    public IReadOnlyList<int> Encode(string text) => _tokenizer.EncodeToIds(text);
+    /// <summary>Tokens of a text as the model sees it, with the special tokens its tokenizer adds (BOS where it adds one).</summary>
+    public IReadOnlyList<int> Encode(string text) => _tokenizer.Encode(text);
 
     /// <summary>
-    /// The text the model is given for a prompt: the chat template applied to the turns as messages when the model has
-    /// one (for generation without the last BOT turn and with the generation prompt, as OpenCompass's chat models do),
-    /// otherwise OpenCompass's plain-text join.
+    /// The text the model is given for a prompt. A chat model's generation prompt is its chat template applied to the
+    /// turns as messages, without the last (empty) BOT turn and with the generation prompt, as OpenCompass's
+    /// <c>HuggingFacewithChatTemplate</c>; everything else — a base model, and scoring (ppl) of either kind, which
+    /// OpenCompass does on <c>_convert_base_messages</c> — is OpenCompass's plain-text join.
     /// </summary>
     public string Render(Prompt prompt, bool forGeneration)
     {
-        if (_chatTemplate is null)
+        if (_chatTemplate is null || !forGeneration)
         {
             return prompt.ToPlainText();
         }
 
-        var turns = forGeneration ? prompt.ChatTurns : prompt.Turns;
-        var messages = turns.Select(t => new Dictionary<string, object?>
+        var messages = prompt.ChatTurns.Select(t => new Dictionary<string, object?>
         {
             ["role"] = t.Role switch { TurnRole.System => "system", TurnRole.Human => "user", _ => "assistant" },
             ["content"] = t.Text,
         }).ToList();
-        return _chatTemplate.Render(new Dictionary<string, object?>
+        try
         {
-            ["messages"] = messages,
-            ["add_generation_prompt"] = forGeneration,
-            ["bos_token"] = _config.BosToken ?? string.Empty,
-            ["eos_token"] = _config.EosToken ?? string.Empty,
-        });
+            return _chatTemplate.Render(new Dictionary<string, object?>
+            {
+                ["messages"] = messages,
+                ["add_generation_prompt"] = true,
+                ["bos_token"] = _config.BosToken ?? string.Empty,
+                ["eos_token"] = _config.EosToken ?? string.Empty,
+            });
+        }
+        catch (JinjaException ex)
+        {
+            throw new InvalidOperationException($"{_chatTemplateFile}: the chat_template failed: {ex.Message}", ex);
+        }
     }
 
-    // A chat template writes its own BOS, so the tokenizer must not add another (add_special_tokens=False in OpenCompass).
-    private IReadOnlyList<int> EncodeRendered(string text) => _chatTemplate is not null && _tokenizer is SentencePieceTokenizer sentencePiece
-        ? sentencePiece.EncodeToIds(text, addBeginningOfSentence: false, addEndOfSentence: false)
-        : _tokenizer.EncodeToIds(text);
+    // A chat template writes its own special tokens, so the tokenizer adds none (add_special_tokens=False in OpenCompass).
+    private IReadOnlyList<int> EncodeRendered(Prompt prompt, bool forGeneration) =>
+        _tokenizer.Encode(Render(prompt, forGeneration), addSpecialTokens: _chatTemplate is null || !forGeneration);
 
-    /// <summary>Text of generated tokens.</summary>
-    public string Decode(IEnumerable<int> ids) => _tokenizer.Decode(ids);
+    /// <summary>Text of tokens; any id decodes, those without a token to nothing.</summary>
+    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false) => _tokenizer.Decode(ids, skipSpecialTokens);
+
+    // A base model's output skips special tokens; a chat model's keeps them (and is cut at its stop words).
+    private string DecodeOutput(IEnumerable<int> ids) => _tokenizer.Decode(ids, skipSpecialTokens: _chatTemplate is null);
 
     /// <inheritdoc/>
-    public int CountTokens(Prompt prompt) => EncodeRendered(Render(prompt, forGeneration: prompt.Turns.Count > 0 && prompt.Turns[^1] is { Role: TurnRole.Bot, Text.Length: 0 })).Count;
+    public int CountTokens(Prompt prompt) => EncodeRendered(prompt, forGeneration: prompt.Turns.Count > 0 && prompt.Turns[^1] is { Role: TurnRole.Bot, Text.Length: 0 }).Count;
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default) =>
-        GenerateEncodedAsync(requests.Select(r => (EncodeRendered(Render(r.Prompt, forGeneration: true)), r.Settings)).ToList(), cancellationToken);
+        GenerateEncodedAsync(requests.Select(r => (EncodeRendered(r.Prompt, forGeneration: true), r.Settings with { StopStrings = [.. r.Settings.StopStrings.Union(_chatStopWords)] })).ToList(), cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<GenerationResult>> CompleteTextsAsync(IReadOnlyList<TextCompletionRequest> requests, CancellationToken cancellationToken = default) =>
@@ -206,14 +252,14 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
                 var stops = settings.StopStrings;
                 Func<int, IReadOnlyList<int>, bool>? stopped = stops.Count == 0 ? null : (_, tokens) =>
                 {
-                    var text = Decode(tokens);
+                    var text = DecodeOutput(tokens);
                     return stops.Any(s => text.Contains(s, StringComparison.Ordinal));
                 };
                 var sequences = WithSharedPrefixes(share =>
                     _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(), stopped, share ? MinSharedPrefix : int.MaxValue, cancellationToken));
                 for (var k = 0; k < items.Count; k++)
                 {
-                    var text = Decode(sequences[k].Tokens);
+                    var text = DecodeOutput(sequences[k].Tokens);
                     foreach (var stop in stops)
                     {
                         var at = text.IndexOf(stop, StringComparison.Ordinal);
@@ -250,8 +296,8 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
             var continuation = new int[requests.Count];
             for (var i = 0; i < requests.Count; i++)
             {
-                var full = EncodeRendered(Render(requests[i].Prompt, forGeneration: false));
-                var context = EncodeRendered(Render(requests[i].Prompt.WithoutLastTurn(), forGeneration: _chatTemplate is not null));
+                var full = EncodeRendered(requests[i].Prompt, forGeneration: false);
+                var context = EncodeRendered(requests[i].Prompt.WithoutLastTurn(), forGeneration: false);
                 // CUSTOM: as OpenCompass's Hugging Face models (truncation_side='left'), keep the last max_seq_len tokens.
                 var kept = Truncate(full, _contextLength);
                 continuation[i] = Math.Clamp(full.Count - context.Count, 0, Math.Max(0, kept.Count - 1));
@@ -302,7 +348,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
         var previousCodePoints = 0;
         for (var k = 0; k < ids.Count; k++)
         {
-            var decoded = _tokenizer.Decode(ids.Take(k + 1));
+            var decoded = _tokenizer.Decode(ids.Take(k + 1), skipSpecialTokens: true);
             var complete = decoded.EndsWith('\uFFFD') ? decoded.TrimEnd('\uFFFD') : decoded;
             var piece = complete.StartsWith(previous, StringComparison.Ordinal) ? complete[previous.Length..] : string.Empty;
             pieces.Add((piece, previousCodePoints));

@@ -47,7 +47,7 @@ public sealed class PrefixSharingTests
         Assert.False(plain.SharesPrefixes);
         for (var i = 0; i < requests.Count; i++)
         {
-            Assert.Equal(full[i].MeanNegativeLogLikelihood, shared[i].MeanNegativeLogLikelihood, 1e-5);
+            Assert.Equal(full[i].Ppl, shared[i].Ppl, 1e-5);
         }
     }
 

@@ -115,14 +115,13 @@ public sealed class Stories260KTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task LogLikelihood_IsOpenCompassMeanCrossEntropyOverTheWholeSequence()
+    public async Task LogLikelihood_ScoresEveryTokenAfterTheFirst_AndCountsTheContinuation()
     {
         var prompt = new Prompt([new(TurnRole.Human, "Once upon a time,"), new(TurnRole.Bot, "there was a little girl")]);
         var result = (await _model.LogLikelihoodAsync([new LogLikelihoodRequest(prompt)], TestContext.Current.CancellationToken))[0];
         var tokens = _model.Encode("Once upon a time,\nthere was a little girl");
 
         Assert.Equal(tokens.Count - 1, result.TokenLogProbs.Count);
-        Assert.Equal(-result.TokenLogProbs.Average(), result.MeanNegativeLogLikelihood, 1e-12);
         Assert.InRange(result.ContinuationTokens, 1, tokens.Count - 1);
     }
 

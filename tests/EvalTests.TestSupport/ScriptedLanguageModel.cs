@@ -7,16 +7,21 @@ namespace EvalTests.TestSupport;
 public sealed class ScriptedLanguageModel : ILanguageModel, ITokenCounter, IBatchCapacity
 {
     private readonly Func<Prompt, string>? _generate;
-    private readonly Func<Prompt, double>? _meanNll;
+    private readonly Func<Prompt, double>? _ppl;
+    private readonly Func<Prompt, IReadOnlyList<double>>? _tokenLogProbs;
 
     /// <summary>Creates the fake; a null script means the capability is absent.</summary>
-    public ScriptedLanguageModel(Func<Prompt, string>? generate, Func<Prompt, double>? meanNll = null, string abbr = "scripted", int? maxSequenceLength = null)
+    public ScriptedLanguageModel(Func<Prompt, string>? generate, Func<Prompt, double>? ppl = null, string abbr = "scripted", int? maxSequenceLength = null)
     {
         _generate = generate;
-        _meanNll = meanNll;
+        _ppl = ppl;
         Descriptor = new ModelDescriptor(abbr, "scripted:v1", maxSequenceLength,
-            (generate is null ? ModelCapabilities.None : ModelCapabilities.Generate) | (meanNll is null ? ModelCapabilities.None : ModelCapabilities.LogLikelihood));
+            (generate is null ? ModelCapabilities.None : ModelCapabilities.Generate) | (ppl is null ? ModelCapabilities.None : ModelCapabilities.LogLikelihood));
     }
+
+    /// <summary>A scoring-only fake whose script gives each prompt's per-token log-probabilities (every token after the first).</summary>
+    public ScriptedLanguageModel(Func<Prompt, IReadOnlyList<double>> tokenLogProbs, string abbr = "scripted")
+        : this(null, _ => double.NaN, abbr) => _tokenLogProbs = tokenLogProbs;
 
     /// <inheritdoc/>
     public ModelDescriptor Descriptor { get; }
@@ -59,7 +64,10 @@ public sealed class ScriptedLanguageModel : ILanguageModel, ITokenCounter, IBatc
     public ValueTask<IReadOnlyList<LogLikelihoodResult>> LogLikelihoodAsync(IReadOnlyList<LogLikelihoodRequest> requests, CancellationToken cancellationToken = default)
     {
         Batches.Add(requests.Count);
-        return ValueTask.FromResult<IReadOnlyList<LogLikelihoodResult>>(requests.Select(r => new LogLikelihoodResult([-_meanNll!(r.Prompt)], 1)).ToList());
+        // Two input tokens, one of them predicted: its log-probability is -2 × PPL (OpenCompass divides by both tokens).
+        return ValueTask.FromResult<IReadOnlyList<LogLikelihoodResult>>(requests.Select(r => _tokenLogProbs is not null
+            ? new LogLikelihoodResult(_tokenLogProbs(r.Prompt), 1)
+            : new LogLikelihoodResult([-2 * _ppl!(r.Prompt)], 1)).ToList());
     }
 
     /// <inheritdoc/>

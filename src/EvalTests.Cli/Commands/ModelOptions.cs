@@ -22,6 +22,7 @@ internal sealed class ModelOptions
     private readonly Option<string?> _tokenizer;
     private readonly Option<int?> _threads;
     private readonly Option<string?> _abbr;
+    private readonly Option<HfType?> _hfType;
 
     private readonly Option<string?> _baseUrl;
     private readonly Option<string?> _apiKeyEnv;
@@ -47,6 +48,7 @@ internal sealed class ModelOptions
         _provider = new(Name("provider")) { Description = "ONNX Runtime execution provider: auto, cpu or cuda.", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
         _tokenizer = new(Name("tokenizer")) { Description = "Take the tokenizer from this folder (for model folders that ship none)." };
         _threads = new(Name("threads")) { Description = "Threads ONNX Runtime may use inside an operator (default: every core; --max-num-workers divides the cores between its workers)." };
+        _hfType = new(Name("hf-type")) { Description = "Evaluate the checkpoint as a base model (plain-text prompts, the tokenizer's special tokens) or a chat model (its chat template), as OpenCompass's --hf-type; default chat when the tokenizer has a chat template, else base." };
         _abbr = new(Name("abbr")) { Description = $"The name of {who} in reports (default: the folder or model name)." };
         _baseUrl = new(Name("base-url")) { Description = $"Use an OpenAI-compatible API at this base (e.g. http://127.0.0.1:8000/v1) as {who} instead of a local folder." };
         _apiKeyEnv = new(Name("api-key-env")) { Description = $"The environment variable holding the API key (default {DefaultKeyVariable} when set; 'none' sends no key). The key itself is never an option." };
@@ -65,7 +67,7 @@ internal sealed class ModelOptions
     /// <summary>The model's name in reports (also picks the model whose predictions eval mode scores).</summary>
     public Option<string?> Abbr => _abbr;
 
-    public IEnumerable<Option> Local => [_model, _modelsRoot, _provider, _tokenizer, _abbr, _threads];
+    public IEnumerable<Option> Local => [_model, _modelsRoot, _provider, _tokenizer, _hfType, _abbr, _threads];
 
     public IEnumerable<Option> All => [.. Local, _baseUrl, _apiKeyEnv, _apiProvider, _qps, _maxConcurrency, _retries, _retrySeconds, _timeoutSeconds, _temperature, _systemPrompt, _cacheDir, _noCache];
 
@@ -149,8 +151,12 @@ internal sealed class ModelOptions
             Abbr = parse.GetValue(_abbr),
             Provider = parse.GetValue(_provider),
             IntraOpThreads = parse.GetValue(_threads),
+            HfType = parse.GetValue(_hfType),
         });
         output.WriteLine($"{role} {local.Descriptor.Abbr} ({local.Descriptor.Identity}, context {local.Descriptor.MaxSequenceLength}) from {folder}");
+        output.WriteLine(local.HfType == HfType.Chat
+            ? "Evaluated as a chat model (hf-type chat): generation prompts through its chat template; ppl scores the plain-text prompt."
+            : "Evaluated as a base model (hf-type base): plain-text prompts with the tokenizer's own special tokens.");
         output.WriteLine(local.ProviderDescription);
         return local;
     }

@@ -76,8 +76,27 @@ public sealed record LogLikelihoodRequest(Prompt Prompt);
 /// <param name="Error">Why scoring failed, when it did.</param>
 public sealed record LogLikelihoodResult(IReadOnlyList<double> TokenLogProbs, int ContinuationTokens, string? Error = null)
 {
-    /// <summary>OpenCompass's PPL value: the mean cross-entropy over the whole sequence.</summary>
-    public double MeanNegativeLogLikelihood => TokenLogProbs.Count == 0 ? double.NaN : -TokenLogProbs.Average();
+    /// <summary>
+    /// OpenCompass's PPL value (its Hugging Face models' <c>get_ppl</c>): the summed cross-entropy of the predicted
+    /// tokens divided by the number of input tokens, the first one (BOS, where the tokenizer adds it) included — so it
+    /// is not the mean over the predicted tokens, and continuations of different lengths compare as in OpenCompass.
+    /// </summary>
+    public double Ppl => PplMasked(maskLength: 0);
+
+    /// <summary>
+    /// PPL with OpenCompass's <c>mask_length</c> (set where a normalizing string applies): the losses of the first
+    /// <c>maskLength − 1</c> predicted tokens are dropped and <c>maskLength</c> is taken off the token count.
+    /// </summary>
+    public double PplMasked(int maskLength)
+    {
+        var inputTokens = TokenLogProbs.Count + 1;
+        if (TokenLogProbs.Count == 0 || maskLength >= inputTokens)
+        {
+            return double.NaN;
+        }
+
+        return -TokenLogProbs.Skip(Math.Max(0, maskLength - 1)).Sum() / (inputTokens - maskLength);
+    }
 
     /// <summary>The summed log-likelihood of the continuation (lm-evaluation-harness's loglikelihood).</summary>
     public double ContinuationLogLikelihood => TokenLogProbs.Skip(TokenLogProbs.Count - ContinuationTokens).Sum();

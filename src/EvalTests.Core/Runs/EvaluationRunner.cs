@@ -921,7 +921,7 @@ public sealed class EvaluationRunner
                     for (var l = 1; l < scores.Length; l++)
                     {
                         // Strictly lower wins, so ties go to the first label as with Python's index(min(...)).
-                        if (scores[l]!.MeanNegativeLogLikelihood < scores[best]!.MeanNegativeLogLikelihood)
+                        if (scores[l]!.Ppl < scores[best]!.Ppl)
                         {
                             best = l;
                         }
@@ -975,9 +975,9 @@ public sealed class EvaluationRunner
                     {
                         ["testing input"] = testingInput,
                         ["prompt"] = full,
-                        ["PPL"] = score.Error is null ? score.MeanNegativeLogLikelihood : null,
+                        ["PPL"] = score.Error is null ? score.Ppl : null,
                     };
-                    if (score.Error is null && (best < 0 || score.MeanNegativeLogLikelihood < _scores[i][best]!.MeanNegativeLogLikelihood))
+                    if (score.Error is null && (best < 0 || score.Ppl < _scores[i][best]!.Ppl))
                     {
                         best = l;
                     }

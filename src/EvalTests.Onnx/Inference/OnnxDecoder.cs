@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using EvalTests.Onnx.Loading;
@@ -16,12 +17,15 @@ internal sealed class OnnxDecoder : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly int _padId;
+    private readonly int _vocab;
 
     public OnnxDecoder(InferenceSession session, DecoderSignature signature, int padId)
     {
         _session = session;
         Signature = signature;
         _padId = padId;
+        // The logits' last dimension as the graph states it (-1 when symbolic: then passes stay in ONNX Runtime's buffers).
+        _vocab = session.OutputMetadata.TryGetValue(signature.Logits, out var logits) && logits.Dimensions.Length > 0 ? logits.Dimensions[^1] : -1;
     }
 
     public DecoderSignature Signature { get; }
@@ -61,7 +65,7 @@ internal sealed class OnnxDecoder : IDisposable
                 var seq = generated == 0 ? length : 1;
                 for (var b = 0; b < batch; b++)
                 {
-                    var token = ArgMax(step.Logits, b, generated == 0 ? lastIndex[b] : 0, seq);
+                    var token = ArgMax(step, b, generated == 0 ? lastIndex[b] : 0, seq);
                     next[b] = finished[b] ? _padId : token;
                     if (finished[b])
                     {
@@ -189,11 +193,11 @@ internal sealed class OnnxDecoder : IDisposable
 
         cancellationToken.ThrowIfCancellationRequested();
         using var result = Forward(ids, batch, length, mask, positions, past: null, keepPresent: false);
-        return Enumerable.Range(0, batch).Select(b => RowLogProbs(result.Logits, ids, b, sequences[b].Count, length)).ToList();
+        return Enumerable.Range(0, batch).Select(b => RowLogProbs(result, ids, b, sequences[b].Count, length)).ToList();
     }
 
     /// <summary>log p(token_t | before t) for the real tokens (t ≥ 1) of one left-padded row of a forward pass.</summary>
-    private double[] RowLogProbs(OrtValue logits, long[] ids, int row, int count, int length)
+    private double[] RowLogProbs(StepOutputs logits, long[] ids, int row, int count, int length)
     {
         var pad = length - count;
         var logProbs = new double[Math.Max(0, count - 1)];
@@ -283,13 +287,13 @@ internal sealed class OnnxDecoder : IDisposable
                     var members = node.Sequences.ToList();
                     for (var j = 1; j < node.Segment.Count; j++)
                     {
-                        var value = LogSoftmaxAt(step.Logits, r, j - 1, segmentLength, node.Segment[j]);
+                        var value = LogSoftmaxAt(step, r, j - 1, segmentLength, node.Segment[j]);
                         members.ForEach(i => logProbs[i][node.Start + j] = value);
                     }
 
                     foreach (var child in node.Children)
                     {
-                        var value = LogSoftmaxAt(step.Logits, r, node.Segment.Count - 1, segmentLength, child.Segment[0]);
+                        var value = LogSoftmaxAt(step, r, node.Segment.Count - 1, segmentLength, child.Segment[0]);
                         child.Sequences.ToList().ForEach(i => logProbs[i][child.Start] = value);
                         next.Add(child);
                         parentRows.Add(r);
@@ -427,8 +431,8 @@ internal sealed class OnnxDecoder : IDisposable
         var mask = Enumerable.Repeat(1L, length).ToArray();
         var positions = Enumerable.Range(0, length).Select(i => (long)i).ToArray();
         using var result = Forward(ids, 1, length, mask, positions, past: null, keepPresent: false);
-        var vocab = VocabOf(result.Logits);
-        return Row(result.Logits, (length - 1) * vocab, new float[vocab]).ToArray();
+        var vocab = result.Vocab;
+        return Row(result, (long)(length - 1) * vocab, new float[vocab]).ToArray();
     }
 
     /// <summary>
@@ -526,10 +530,12 @@ internal sealed class OnnxDecoder : IDisposable
                 ? Signature.Cache.Select(c => c.OutputName).Prepend(Signature.Logits).ToList()
                 : [Signature.Logits];
             using var options = new RunOptions();
-            var outputs = _session.Run(options, names, values, outputNames);
+            var step = LogitsBytes(batch, seq) > int.MaxValue
+                ? StepOutputs.RunLarge(_session, options, names, values, outputNames, Signature, batch, seq, total, _vocab)
+                : new StepOutputs(_session.Run(options, names, values, outputNames), keepPresent);
             ForwardPasses++;
             TokensRun += ids.Length;
-            return new StepOutputs(outputs, keepPresent);
+            return step;
         }
         finally
         {
@@ -544,11 +550,11 @@ internal sealed class OnnxDecoder : IDisposable
         ? OrtValue.CreateTensorValueFromMemory(values.Select(v => (int)v).ToArray(), shape)
         : OrtValue.CreateTensorValueFromMemory(values, shape);
 
-    private int ArgMax(OrtValue logits, int row, int position, int seq)
+    private int ArgMax(StepOutputs logits, int row, int position, int seq)
     {
-        var vocab = VocabOf(logits);
+        var vocab = logits.Vocab;
         Span<float> scratch = vocab <= 4096 ? stackalloc float[vocab] : new float[vocab];
-        var values = Row(logits, ((row * seq) + position) * vocab, scratch);
+        var values = Row(logits, (((long)row * seq) + position) * vocab, scratch);
         var best = 0;
         for (var v = 1; v < values.Length; v++)
         {
@@ -561,11 +567,11 @@ internal sealed class OnnxDecoder : IDisposable
         return best;
     }
 
-    private double LogSoftmaxAt(OrtValue logits, int row, int position, int seq, int token)
+    private double LogSoftmaxAt(StepOutputs logits, int row, int position, int seq, int token)
     {
-        var vocab = VocabOf(logits);
+        var vocab = logits.Vocab;
         Span<float> scratch = vocab <= 4096 ? stackalloc float[vocab] : new float[vocab];
-        return LogSoftmax(Row(logits, ((row * seq) + position) * vocab, scratch), token, scratch);
+        return LogSoftmax(Row(logits, (((long)row * seq) + position) * vocab, scratch), token, scratch);
     }
 
     /// <summary>
@@ -582,17 +588,19 @@ internal sealed class OnnxDecoder : IDisposable
         return logit - (double)max - Math.Log(TensorPrimitives.Sum(scratch));
     }
 
-    private static int VocabOf(OrtValue logits) => (int)logits.GetTensorTypeAndShape().Shape[^1];
+    /// <summary>The bytes a pass's logits take ([batch, seq, vocab]); 0 when the graph does not state its vocabulary.</summary>
+    private long LogitsBytes(int batch, int seq) =>
+        _vocab <= 0 ? 0 : (long)batch * seq * _vocab * (Signature.LogitsType == TensorElementType.Float16 ? 2 : 4);
 
     /// <summary>One position's logits: read in place from a float graph, converted into <paramref name="scratch"/> from an fp16 one.</summary>
-    private ReadOnlySpan<float> Row(OrtValue logits, int offset, Span<float> scratch)
+    private ReadOnlySpan<float> Row(StepOutputs logits, long offset, Span<float> scratch)
     {
         if (Signature.LogitsType != TensorElementType.Float16)
         {
-            return logits.GetTensorDataAsSpan<float>().Slice(offset, scratch.Length);
+            return logits.Row<float>(offset, scratch.Length);
         }
 
-        var source = logits.GetTensorDataAsSpan<Float16>().Slice(offset, scratch.Length);
+        var source = logits.Row<Float16>(offset, scratch.Length);
         for (var i = 0; i < scratch.Length; i++)
         {
             scratch[i] = (float)source[i];
@@ -607,13 +615,90 @@ internal sealed class OnnxDecoder : IDisposable
         _session.Dispose();
     }
 
-    /// <summary>The outputs of one forward pass; the present values become the next step's past.</summary>
-    private sealed class StepOutputs(IDisposableReadOnlyCollection<OrtValue> outputs, bool hasPresent) : IDisposable
+    /// <summary>
+    /// The outputs of one forward pass; the present values become the next step's past. Logits of up to 2 GiB are ONNX
+    /// Runtime's own buffer, read through its spans; larger ones (a long prompt of a 150k-token vocabulary: 4,096 × 151,936
+    /// floats is 2.5 GB) go to native memory of our own, since the C# API's spans stop at 2 GiB.
+    /// </summary>
+    private sealed unsafe class StepOutputs : IDisposable
     {
-        public OrtValue Logits => outputs[0];
+        private readonly IReadOnlyList<OrtValue> _outputs;
+        private readonly OrtValue _logits;
+        private readonly void* _largeLogits;
 
-        public List<OrtValue> Present { get; } = hasPresent ? outputs.Skip(1).ToList() : [];
+        public StepOutputs(IDisposableReadOnlyCollection<OrtValue> outputs, bool hasPresent)
+        {
+            _outputs = outputs;
+            _logits = outputs[0];
+            Present = hasPresent ? [.. outputs.Skip(1)] : [];
+            Vocab = (int)_logits.GetTensorTypeAndShape().Shape[^1];
+        }
 
-        public void Dispose() => outputs.Dispose();
+        private StepOutputs(List<OrtValue> outputs, void* largeLogits, int vocab, bool hasPresent)
+        {
+            _outputs = outputs;
+            _logits = outputs[0];
+            _largeLogits = largeLogits;
+            Present = hasPresent ? [.. outputs.Skip(1)] : [];
+            Vocab = vocab;
+        }
+
+        public int Vocab { get; }
+
+        public List<OrtValue> Present { get; }
+
+        /// <summary>Runs a pass whose logits exceed 2 GiB into buffers allocated here (presents as [batch, heads, total, head]).</summary>
+        public static StepOutputs RunLarge(InferenceSession session, RunOptions options, List<string> names, List<OrtValue> values, IReadOnlyList<string> outputNames,
+            DecoderSignature signature, int batch, int seq, int total, int vocab)
+        {
+            var elementSize = signature.LogitsType == TensorElementType.Float16 ? 2 : 4;
+            var bytes = (long)batch * seq * vocab * elementSize;
+            var buffer = NativeMemory.Alloc((nuint)bytes);
+            var outputs = new List<OrtValue>(outputNames.Count);
+            try
+            {
+                outputs.Add(OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, signature.LogitsType, [batch, seq, vocab], (IntPtr)buffer, bytes));
+                foreach (var slot in signature.Cache.Take(outputNames.Count - 1))
+                {
+                    outputs.Add(OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, slot.ElementType, slot.Shape(batch, total)));
+                }
+
+                session.Run(options, names, values, outputNames, outputs);
+                return new StepOutputs(outputs, buffer, vocab, outputNames.Count > 1);
+            }
+            catch
+            {
+                outputs.ForEach(output => output.Dispose());
+                NativeMemory.Free(buffer);
+                throw;
+            }
+        }
+
+        /// <summary>The logits from an element offset (row × seq + position) × vocab.</summary>
+        public ReadOnlySpan<T> Row<T>(long offset, int length)
+            where T : unmanaged =>
+            _largeLogits is not null
+                ? new ReadOnlySpan<T>((T*)_largeLogits + offset, length)
+                : _logits.GetTensorDataAsSpan<T>().Slice(checked((int)offset), length);
+
+        public void Dispose()
+        {
+            if (_outputs is IDisposable collection)
+            {
+                collection.Dispose();
+            }
+            else
+            {
+                foreach (var output in _outputs)
+                {
+                    output.Dispose();
+                }
+            }
+
+            if (_largeLogits is not null)
+            {
+                NativeMemory.Free(_largeLogits);
+            }
+        }
     }
 }

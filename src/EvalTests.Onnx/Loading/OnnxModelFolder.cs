@@ -13,8 +13,9 @@ namespace EvalTests.Onnx.Loading;
 /// <param name="BosToken">The BOS token's text, for chat templates.</param>
 /// <param name="EosToken">The EOS token's text, for chat templates.</param>
 /// <param name="SpecialTokens">Added special tokens (text → id) that must encode as one id each.</param>
+/// <param name="CleanUpTokenizationSpaces">transformers' <c>clean_up_tokenization_spaces</c> for decoding.</param>
 internal sealed record ModelConfig(int? BosTokenId, IReadOnlyList<int> EosTokenIds, int? PadTokenId, int? ContextLength, int? KvHeads, int? HeadSize,
-    string? ChatTemplate, string? BosToken = null, string? EosToken = null, IReadOnlyDictionary<string, int>? SpecialTokens = null);
+    string? ChatTemplate, string? BosToken = null, string? EosToken = null, IReadOnlyDictionary<string, int>? SpecialTokens = null, bool CleanUpTokenizationSpaces = false);
 
 /// <summary>The files of a model folder: the ONNX graph, the tokenizer, and the configuration.</summary>
 /// <param name="Folder">The folder.</param>
@@ -43,14 +44,16 @@ internal sealed record OnnxModelFolder(string Folder, string OnnxFile, string To
             ?? Directory.EnumerateFiles(folder, "*.onnx", SearchOption.AllDirectories).Order(StringComparer.Ordinal).FirstOrDefault()
             ?? throw new ModelLoadException($"{folder}: no ONNX file found (looked for {string.Join(", ", OnnxCandidates)}, the genai_config.json decoder filename, and any *.onnx).");
 
-        return new OnnxModelFolder(folder, onnx, tokenizerFolder ?? folder, ReadConfig(folder, genai));
+        return new OnnxModelFolder(folder, onnx, tokenizerFolder ?? folder, ReadConfig(folder, tokenizerFolder ?? folder, genai));
     }
 
-    private static ModelConfig ReadConfig(string folder, JsonElement? genai)
+    // The tokenizer's own settings (chat template, special tokens) come from the folder the tokenizer comes from, as
+    // transformers' AutoTokenizer.from_pretrained(tokenizer_path) reads them.
+    private static ModelConfig ReadConfig(string folder, string tokenizerFolder, JsonElement? genai)
     {
         var config = ReadJson(Path.Combine(folder, "config.json"));
         var generation = ReadJson(Path.Combine(folder, "generation_config.json"));
-        var tokenizer = ReadJson(Path.Combine(folder, "tokenizer_config.json"));
+        var tokenizer = ReadJson(Path.Combine(tokenizerFolder, "tokenizer_config.json"));
         if (config is null && genai is null)
         {
             throw new ModelLoadException($"{folder}: neither config.json nor genai_config.json is present; one of them must give the token ids and context length.");
@@ -69,7 +72,8 @@ internal sealed record OnnxModelFolder(string Folder, string OnnxFile, string To
             ChatTemplate: tokenizer is { } t && t.TryGetProperty("chat_template", out var template) && template.ValueKind == JsonValueKind.String ? template.GetString() : null,
             BosToken: TokenText(tokenizer, "bos_token"),
             EosToken: TokenText(tokenizer, "eos_token"),
-            SpecialTokens: SpecialTokens(tokenizer));
+            SpecialTokens: SpecialTokens(tokenizer),
+            CleanUpTokenizationSpaces: tokenizer is { ValueKind: JsonValueKind.Object } tc && tc.TryGetProperty("clean_up_tokenization_spaces", out var cleanUp) && cleanUp.ValueKind == JsonValueKind.True);
     }
 
     // A token in tokenizer_config.json is either its text or an object with a "content" field.

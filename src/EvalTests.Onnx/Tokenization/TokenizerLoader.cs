@@ -1,72 +1,78 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using EvalTests.Onnx.Loading;
+using EvalTests.Onnx.Tokenization.HuggingFace;
 using Microsoft.ML.Tokenizers;
 
 namespace EvalTests.Onnx.Tokenization;
 
-/// <summary>Loads a model's tokenizer with Microsoft.ML.Tokenizers from whichever files the folder has.</summary>
+/// <summary>Loads a model's tokenizer from whichever files its tokenizer folder has, in the order transformers prefers them.</summary>
 internal static class TokenizerLoader
 {
     /// <summary>
-    /// SentencePiece (<c>tokenizer.model</c>, Llama-style, with a BOS token), byte-level BPE (<c>vocab.json</c> +
-    /// <c>merges.txt</c>), or a byte-level BPE <c>tokenizer.json</c>.
+    /// <c>tokenizer.json</c> (Hugging Face's fast tokenizer, every component read from the file), else a SentencePiece
+    /// <c>tokenizer.model</c> (Microsoft.ML.Tokenizers' Llama tokenizer, BOS from the config), else GPT-2's
+    /// <c>vocab.json</c> + <c>merges.txt</c> (byte-level BPE).
     /// </summary>
-    /// <returns>The tokenizer and whether it adds a BOS token itself.</returns>
-    public static Tokenizer Load(string folder, int? bosTokenId, IReadOnlyDictionary<string, int>? specialTokens = null)
+    /// <exception cref="ModelLoadException">No tokenizer file, or one with a component that is not implemented.</exception>
+    public static ITextTokenizer Load(string folder, ModelConfig config)
     {
+        var json = Path.Combine(folder, "tokenizer.json");
+        if (File.Exists(json))
+        {
+            return TokenizerJsonReader.Read(json, config.CleanUpTokenizationSpaces);
+        }
+
+        var specialTokens = config.SpecialTokens ?? new Dictionary<string, int>();
         var sentencePiece = Path.Combine(folder, "tokenizer.model");
         if (File.Exists(sentencePiece))
         {
             using var stream = File.OpenRead(sentencePiece);
-            return LlamaTokenizer.Create(stream, addBeginOfSentence: bosTokenId is not null, addEndOfSentence: false,
-                specialTokens: specialTokens?.ToDictionary(p => p.Key, p => p.Value));
+            var llama = LlamaTokenizer.Create(stream, addBeginOfSentence: config.BosTokenId is not null, addEndOfSentence: false,
+                specialTokens: specialTokens.ToDictionary(p => p.Key, p => p.Value));
+            return new SentencePieceTextTokenizer(llama, specialTokens.Values.ToHashSet());
         }
 
         var vocab = Path.Combine(folder, "vocab.json");
         var merges = Path.Combine(folder, "merges.txt");
         if (File.Exists(vocab) && File.Exists(merges))
         {
-            using var document = JsonDocument.Parse(File.ReadAllText(vocab));
-            return ByteLevelBpe(document.RootElement, File.ReadLines(merges).Where(line => line.Length > 0 && !line.StartsWith("#version", StringComparison.Ordinal)).ToList(), specialTokens);
+            return Gpt2(vocab, merges, specialTokens, config.CleanUpTokenizationSpaces);
         }
 
-        var json = Path.Combine(folder, "tokenizer.json");
-        if (File.Exists(json))
-        {
-            return FromTokenizerJson(json, specialTokens);
-        }
-
-        throw new ModelLoadException($"{folder}: no tokenizer found (expected tokenizer.model, vocab.json + merges.txt, or a BPE tokenizer.json). A folder without one can borrow another folder's tokenizer (--tokenizer).");
+        throw new ModelLoadException($"{folder}: no tokenizer found (expected tokenizer.json, tokenizer.model, or vocab.json + merges.txt). A folder without one can borrow another folder's tokenizer (--tokenizer).");
     }
 
-    private static BpeTokenizer FromTokenizerJson(string path, IReadOnlyDictionary<string, int>? specialTokens)
+    // GPT-2's slow-tokenizer files: byte-level BPE with GPT-2's regex, no prefix space, no special tokens added.
+    private static HfTokenizer Gpt2(string vocabFile, string mergesFile, IReadOnlyDictionary<string, int> specialTokens, bool cleanUp)
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(path));
-        var model = document.RootElement.GetProperty("model");
-        if (!model.TryGetProperty("type", out var type) || type.GetString() != "BPE" || !model.TryGetProperty("vocab", out var vocab) || !model.TryGetProperty("merges", out var merges))
+        Dictionary<string, int> vocabulary;
+        try
         {
-            throw new ModelLoadException($"{path}: only byte-level BPE tokenizer.json files are supported (model.type \"BPE\" with vocab and merges).");
+            using var document = JsonDocument.Parse(File.ReadAllBytes(vocabFile));
+            vocabulary = document.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal);
+        }
+        catch (JsonException ex)
+        {
+            throw new ModelLoadException($"{vocabFile}: not valid JSON (line {ex.LineNumber + 1}): {ex.Message}");
         }
 
-        var mergeLines = merges.EnumerateArray()
-            .Select(merge => merge.ValueKind == JsonValueKind.Array ? $"{merge[0].GetString()} {merge[1].GetString()}" : merge.GetString()!)
-            .ToList();
-        return ByteLevelBpe(vocab, mergeLines, specialTokens);
-    }
-
-    // GPT-2's pre-tokenization: contractions, letter runs, digit runs, other runs, each with one optional leading space.
-    private static readonly Regex Gpt2Split = new(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+", RegexOptions.Compiled);
-
-    private static BpeTokenizer ByteLevelBpe(JsonElement vocab, IReadOnlyList<string> merges, IReadOnlyDictionary<string, int>? specialTokens)
-    {
-        var entries = vocab.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, p.Value.GetInt32())).ToList();
-        return BpeTokenizer.Create(new BpeOptions(entries)
+        var pairs = new List<(string, string)>();
+        var lineNumber = 0;
+        foreach (var line in File.ReadLines(mergesFile))
         {
-            Merges = merges,
-            ByteLevel = true,
-            PreTokenizer = new RegexPreTokenizer(Gpt2Split, specialTokens?.ToDictionary(p => p.Key, p => p.Value)),
-            SpecialTokens = specialTokens?.ToDictionary(p => p.Key, p => p.Value),
-        });
+            lineNumber++;
+            if (line.Length == 0 || line.StartsWith("#version", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            pairs.Add(space > 0 ? (line[..space], line[(space + 1)..]) : throw new ModelLoadException($"{mergesFile}:{lineNumber}: \"{line}\" is not two tokens separated by a space."));
+        }
+
+        var model = new BpeModel(vocabulary, pairs, new BpeSettings(null, null, null, FuseUnknown: false, ByteFallback: false, IgnoreMerges: false),
+            message => new ModelLoadException($"{mergesFile}: {message}."));
+        var added = new AddedVocabulary([.. specialTokens.Select(p => new AddedToken(p.Value, p.Key, false, false, false, Normalized: false, Special: true))], normalizer: null);
+        return new HfTokenizer(added, null, new ByteLevelPreTokenizer(AddPrefixSpace: false, UseRegex: true), model, null, new ByteLevelDecoder(), cleanUp);
     }
 }

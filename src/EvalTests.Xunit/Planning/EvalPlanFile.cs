@@ -39,6 +39,9 @@ public sealed record PlannedModel(string Name, string Path, string Backend, stri
 
     /// <summary>Who serves the model, for its identity.</summary>
     public string? ApiProvider { get; init; }
+
+    /// <summary><c>base</c> or <c>chat</c> (onnx backend, OpenCompass's --hf-type); empty picks chat when the tokenizer has a chat template.</summary>
+    public string? HfType { get; init; }
 }
 
 /// <summary>A dataset config the test project evaluates (an <c>&lt;EvalDataset&gt;</c> item).</summary>

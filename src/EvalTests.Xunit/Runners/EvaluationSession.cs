@@ -103,6 +103,12 @@ internal static class EvaluationSession
                 ModelFolder = model.Path,
                 TokenizerFolder = NullIfEmpty(model.Tokenizer),
                 Abbr = model.Name,
+                HfType = NullIfEmpty(model.HfType) switch
+                {
+                    null => null,
+                    var text when Enum.TryParse<HfType>(text, ignoreCase: true, out var type) => type,
+                    var text => throw new ArgumentException($"<EvalModel Include=\"{model.Name}\"> HfType '{text}' is neither base nor chat."),
+                },
             });
         }
 

@@ -34,6 +34,25 @@ public sealed class JinjaTemplateTests
     }
 
     [Fact]
+    public void UnsupportedTag_IsRefusedAtParse_NamingItsLine()
+    {
+        var error = Assert.Throws<JinjaException>(() => new JinjaTemplate("{% for m in messages %}\n{{ m.content }}\n{% macro x() %}{% endmacro %}\n{% endfor %}"));
+
+        Assert.Equal(3, error.Line);
+        Assert.StartsWith("line 3: unsupported tag '{% macro x() %}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnsupportedFilter_FailsTheRender_NamingItsLine()
+    {
+        var template = new JinjaTemplate("{% for m in messages %}\n{{ m.content | wordwrap(5) }}\n{% endfor %}");
+
+        var error = Assert.Throws<JinjaException>(() => template.Render(new Dictionary<string, object?> { ["messages"] = new[] { Message("user", "hi") } }));
+
+        Assert.Equal("line 2: unsupported filter 'wordwrap'", error.Message);
+    }
+
+    [Fact]
     public void MistralTemplate_RaisesOnNonAlternatingRoles()
     {
         var template = new JinjaTemplate(Mistral);

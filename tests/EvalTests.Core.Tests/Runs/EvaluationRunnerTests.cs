@@ -74,7 +74,7 @@ public sealed class EvaluationRunnerTests : IDisposable
     }
 
     [Fact]
-    public async Task PplRun_PicksTheLowestMeanNllLabel_FirstOnTies()
+    public async Task PplRun_PicksTheLowestPplLabel_FirstOnTies()
     {
         // Option C always scores best, except that A and C tie on questions whose prompt mentions TCP.
         var model = new ScriptedLanguageModel(null, prompt =>
@@ -92,6 +92,25 @@ public sealed class EvaluationRunnerTests : IDisposable
         var predictions = JsonNode.Parse(File.ReadAllText(result.Layout.Predictions("scripted", "ceval-computer_network")))!;
         Assert.Equal(1.0, (double)predictions["1"]!["label: C"]!["PPL"]!);
         Assert.NotNull(predictions["1"]!["in-context examples"]);
+    }
+
+    [Fact]
+    public async Task PplRun_DividesBySequenceLengthWithTheFirstToken_AsOpenCompass()
+    {
+        // Label A: 20 predicted tokens of -0.6 (21 input tokens); every other label: one of -0.7 (2 input tokens). The mean
+        // over predicted tokens would pick A (0.6 < 0.7); OpenCompass's get_ppl divides the sum by the input tokens:
+        // A 12/21 = 0.5714…, the others 0.7/2 = 0.35, so it picks B (the first of the tied ones).
+        var model = new ScriptedLanguageModel(prompt => prompt.ToPlainText().EndsWith("\nA", StringComparison.Ordinal)
+            ? Enumerable.Repeat(-0.6, 20).ToList()
+            : [-0.7]);
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_ppl"], ["computer_network"]);
+
+        var result = await new EvaluationRunner(model, Settings).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        Assert.All(result.Tasks[0].Samples, sample => Assert.Equal("B", sample.Answer));
+        var predictions = JsonNode.Parse(File.ReadAllText(result.Layout.Predictions("scripted", "ceval-computer_network")))!;
+        Assert.Equal(12.0 / 21, (double)predictions["0"]!["label: A"]!["PPL"]!, 1e-12);
+        Assert.Equal(0.35, (double)predictions["0"]!["label: B"]!["PPL"]!, 1e-12);
     }
 
     [Fact]

@@ -9,8 +9,8 @@ internal enum JinjaTokenKind
     Statement,
 }
 
-/// <summary>A piece of template source: literal text, or the inside of a <c>{{ }}</c> / <c>{% %}</c> tag.</summary>
-internal sealed record JinjaSegment(JinjaTokenKind Kind, string Content);
+/// <summary>A piece of template source: literal text, or the inside of a <c>{{ }}</c> / <c>{% %}</c> tag, and the line it starts on.</summary>
+internal sealed record JinjaSegment(JinjaTokenKind Kind, string Content, int Line);
 
 /// <summary>
 /// Splits a template into text and tags, applying whitespace control (<c>-</c> markers) and the
@@ -18,6 +18,8 @@ internal sealed record JinjaSegment(JinjaTokenKind Kind, string Content);
 /// </summary>
 internal static class JinjaLexer
 {
+    private static int LineOf(string source, int offset) => 1 + source.AsSpan(0, Math.Min(offset, source.Length)).Count('\n');
+
     public static List<JinjaSegment> Split(string source)
     {
         var segments = new List<JinjaSegment>();
@@ -44,7 +46,7 @@ internal static class JinjaLexer
             var end = FindClose(source, open + 2, close);
             if (end < 0)
             {
-                throw new JinjaException($"unclosed tag starting at offset {open}");
+                throw new JinjaException($"unclosed tag starting at offset {open}").At(LineOf(source, open));
             }
 
             var inner = source[(open + 2)..end];
@@ -74,17 +76,17 @@ internal static class JinjaLexer
 
             if (pending.Length > 0)
             {
-                segments.Add(new JinjaSegment(JinjaTokenKind.Text, pending));
+                segments.Add(new JinjaSegment(JinjaTokenKind.Text, pending, LineOf(source, i)));
             }
 
             text.Clear();
             if (kind == '{')
             {
-                segments.Add(new JinjaSegment(JinjaTokenKind.Output, inner));
+                segments.Add(new JinjaSegment(JinjaTokenKind.Output, inner, LineOf(source, open)));
             }
             else if (kind == '%')
             {
-                segments.Add(new JinjaSegment(JinjaTokenKind.Statement, inner));
+                segments.Add(new JinjaSegment(JinjaTokenKind.Statement, inner, LineOf(source, open)));
             }
 
             i = end + 2;
@@ -104,7 +106,7 @@ internal static class JinjaLexer
 
         if (rest.Length > 0)
         {
-            segments.Add(new JinjaSegment(JinjaTokenKind.Text, rest));
+            segments.Add(new JinjaSegment(JinjaTokenKind.Text, rest, LineOf(source, source.Length - rest.Length)));
         }
 
         return segments;
@@ -146,5 +148,25 @@ internal static class JinjaLexer
     }
 }
 
-/// <summary>A chat template that cannot be parsed or rendered.</summary>
-public sealed class JinjaException(string message) : Exception(message);
+/// <summary>A chat template that cannot be parsed or rendered; the message names the template line at fault where known.</summary>
+public sealed class JinjaException : Exception
+{
+    /// <summary>A failure whose line is not known yet (the parser or interpreter adds it).</summary>
+    public JinjaException(string message)
+        : base(message) => Reason = message;
+
+    private JinjaException(string reason, int line)
+        : base($"line {line}: {reason}")
+    {
+        Reason = reason;
+        Line = line;
+    }
+
+    /// <summary>The template line (1-based) of the tag at fault, when known.</summary>
+    public int? Line { get; }
+
+    private string Reason { get; }
+
+    /// <summary>The same failure at a line; a failure that has one keeps it (the innermost tag is the one at fault).</summary>
+    internal JinjaException At(int line) => Line is null ? new JinjaException(Reason, line) : this;
+}

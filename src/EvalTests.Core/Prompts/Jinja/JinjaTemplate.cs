@@ -49,7 +49,11 @@ public sealed class JinjaTemplate
         return output.ToString();
     }
 
-    private abstract record Node;
+    private abstract record Node
+    {
+        /// <summary>The template line of the tag or text, for errors.</summary>
+        public int Line { get; init; }
+    }
 
     private sealed record TextNode(string Text) : Node;
 
@@ -67,106 +71,22 @@ public sealed class JinjaTemplate
         while (index < segments.Count)
         {
             var segment = segments[index];
-            switch (segment.Kind)
+            try
             {
-                case JinjaTokenKind.Text:
-                    nodes.Add(new TextNode(segment.Content));
-                    index++;
-                    continue;
-                case JinjaTokenKind.Output:
-                    nodes.Add(new OutputNode(ParseWhole(segment.Content)));
-                    index++;
-                    continue;
+                var added = nodes.Count;
+                if (ParseSegment(segments, ref index, terminators, nodes))
+                {
+                    return nodes;
+                }
+
+                if (nodes.Count > added)
+                {
+                    nodes[^1] = nodes[^1] with { Line = segment.Line };
+                }
             }
-
-            var keyword = segment.Content.Split(' ', 2)[0];
-            if (terminators.Contains(keyword))
+            catch (JinjaException ex)
             {
-                return nodes;
-            }
-
-            index++;
-            var rest = segment.Content.Length > keyword.Length ? segment.Content[keyword.Length..].Trim() : string.Empty;
-            switch (keyword)
-            {
-                case "if":
-                {
-                    var branches = new List<(Expr, List<Node>)>();
-                    var condition = ParseWhole(rest);
-                    var elseBody = new List<Node>();
-                    while (true)
-                    {
-                        var body = ParseBlock(segments, ref index, ["elif", "else", "endif"]);
-                        branches.Add((condition, body));
-                        var terminator = Terminator(segments, index, "if");
-                        index++;
-                        if (terminator.StartsWith("elif", StringComparison.Ordinal))
-                        {
-                            condition = ParseWhole(terminator[4..].Trim());
-                            continue;
-                        }
-
-                        if (terminator == "else")
-                        {
-                            elseBody = ParseBlock(segments, ref index, ["endif"]);
-                            Terminator(segments, index, "if");
-                            index++;
-                        }
-
-                        break;
-                    }
-
-                    nodes.Add(new IfNode(branches, elseBody));
-                    break;
-                }
-
-                case "for":
-                {
-                    var parser = new ExpressionParser(rest);
-                    var targets = new List<string> { parser.Next() };
-                    while (parser.Accept(","))
-                    {
-                        targets.Add(parser.Next());
-                    }
-
-                    parser.Expect("in");
-                    var items = parser.ParseOrExpression();
-                    Expr? filter = parser.Accept("if") ? parser.ParseOrExpression() : null;
-                    var body = ParseBlock(segments, ref index, ["else", "endfor"]);
-                    var elseBody = new List<Node>();
-                    if (Terminator(segments, index, "for") == "else")
-                    {
-                        index++;
-                        elseBody = ParseBlock(segments, ref index, ["endfor"]);
-                        Terminator(segments, index, "for");
-                    }
-
-                    index++;
-                    nodes.Add(new ForNode(targets, items, filter, body, elseBody));
-                    break;
-                }
-
-                case "set":
-                {
-                    var equals = rest.IndexOf('=', StringComparison.Ordinal);
-                    if (equals < 0)
-                    {
-                        throw new JinjaException("block '{% set %}' assignments are not supported");
-                    }
-
-                    var target = rest[..equals].Trim();
-                    var dot = target.IndexOf('.', StringComparison.Ordinal);
-                    nodes.Add(dot < 0
-                        ? new SetNode(target, null, ParseWhole(rest[(equals + 1)..]))
-                        : new SetNode(target[..dot], target[(dot + 1)..], ParseWhole(rest[(equals + 1)..])));
-                    break;
-                }
-
-                case "generation" or "endgeneration":
-                    break; // Marks assistant spans for training masks; no effect on the text.
-
-                default:
-                    throw new JinjaException($"unsupported tag '{{% {segment.Content} %}}'");
+                throw ex.At(segment.Line);
             }
         }
 
@@ -176,6 +96,114 @@ public sealed class JinjaTemplate
         }
 
         return nodes;
+    }
+
+    /// <summary>Parses the segment at <paramref name="index"/> (and its block) into <paramref name="nodes"/>; true at a terminator.</summary>
+    private static bool ParseSegment(List<JinjaSegment> segments, ref int index, string[] terminators, List<Node> nodes)
+    {
+        var segment = segments[index];
+        switch (segment.Kind)
+        {
+            case JinjaTokenKind.Text:
+                nodes.Add(new TextNode(segment.Content));
+                index++;
+                return false;
+            case JinjaTokenKind.Output:
+                nodes.Add(new OutputNode(ParseWhole(segment.Content)));
+                index++;
+                return false;
+        }
+
+        var keyword = segment.Content.Split(' ', 2)[0];
+        if (terminators.Contains(keyword))
+        {
+            return true;
+        }
+
+        index++;
+        var rest = segment.Content.Length > keyword.Length ? segment.Content[keyword.Length..].Trim() : string.Empty;
+        switch (keyword)
+        {
+            case "if":
+            {
+                var branches = new List<(Expr, List<Node>)>();
+                var condition = ParseWhole(rest);
+                var elseBody = new List<Node>();
+                while (true)
+                {
+                    var body = ParseBlock(segments, ref index, ["elif", "else", "endif"]);
+                    branches.Add((condition, body));
+                    var terminator = Terminator(segments, index, "if");
+                    index++;
+                    if (terminator.StartsWith("elif", StringComparison.Ordinal))
+                    {
+                        condition = ParseWhole(terminator[4..].Trim());
+                        continue;
+                    }
+
+                    if (terminator == "else")
+                    {
+                        elseBody = ParseBlock(segments, ref index, ["endif"]);
+                        Terminator(segments, index, "if");
+                        index++;
+                    }
+
+                    break;
+                }
+
+                nodes.Add(new IfNode(branches, elseBody));
+                break;
+            }
+
+            case "for":
+            {
+                var parser = new ExpressionParser(rest);
+                var targets = new List<string> { parser.Next() };
+                while (parser.Accept(","))
+                {
+                    targets.Add(parser.Next());
+                }
+
+                parser.Expect("in");
+                var items = parser.ParseOrExpression();
+                Expr? filter = parser.Accept("if") ? parser.ParseOrExpression() : null;
+                var body = ParseBlock(segments, ref index, ["else", "endfor"]);
+                var elseBody = new List<Node>();
+                if (Terminator(segments, index, "for") == "else")
+                {
+                    index++;
+                    elseBody = ParseBlock(segments, ref index, ["endfor"]);
+                    Terminator(segments, index, "for");
+                }
+
+                index++;
+                nodes.Add(new ForNode(targets, items, filter, body, elseBody));
+                break;
+            }
+
+            case "set":
+            {
+                var equals = rest.IndexOf('=', StringComparison.Ordinal);
+                if (equals < 0)
+                {
+                    throw new JinjaException("block '{% set %}' assignments are not supported");
+                }
+
+                var target = rest[..equals].Trim();
+                var dot = target.IndexOf('.', StringComparison.Ordinal);
+                nodes.Add(dot < 0
+                    ? new SetNode(target, null, ParseWhole(rest[(equals + 1)..]))
+                    : new SetNode(target[..dot], target[(dot + 1)..], ParseWhole(rest[(equals + 1)..])));
+                break;
+            }
+
+            case "generation" or "endgeneration":
+                break; // Marks assistant spans for training masks; no effect on the text.
+
+            default:
+                throw new JinjaException($"unsupported tag '{{% {segment.Content} %}}'");
+        }
+        return false;
     }
 
     private static string Terminator(List<JinjaSegment> segments, int index, string block) =>
@@ -207,33 +235,45 @@ public sealed class JinjaTemplate
     {
         foreach (var node in nodes)
         {
-            switch (node)
+            try
             {
-                case TextNode text:
-                    output.Append(text.Text);
-                    break;
-                case OutputNode value:
-                    output.Append(Str(Evaluate(value.Value, scope)));
-                    break;
-                case IfNode branch:
-                    var taken = branch.Branches.FirstOrDefault(b => Truthy(Evaluate(b.Condition, scope)));
-                    Execute(taken.Body ?? branch.Else, scope, output);
-                    break;
-                case SetNode set when set.Attribute is null:
-                    scope.Set(set.Target, Evaluate(set.Value, scope));
-                    break;
-                case SetNode set:
-                    if (scope.Get(set.Target) is not Dictionary<string, object?> target)
-                    {
-                        throw new JinjaException($"'{set.Target}' is not a namespace");
-                    }
-
-                    target[set.Attribute!] = Evaluate(set.Value, scope);
-                    break;
-                case ForNode loop:
-                    RunLoop(loop, scope, output);
-                    break;
+                ExecuteNode(node, scope, output);
             }
+            catch (JinjaException ex)
+            {
+                throw ex.At(node.Line);
+            }
+        }
+    }
+
+    private static void ExecuteNode(Node node, Scope scope, StringBuilder output)
+    {
+        switch (node)
+        {
+            case TextNode text:
+                output.Append(text.Text);
+                break;
+            case OutputNode value:
+                output.Append(Str(Evaluate(value.Value, scope)));
+                break;
+            case IfNode branch:
+                var taken = branch.Branches.FirstOrDefault(b => Truthy(Evaluate(b.Condition, scope)));
+                Execute(taken.Body ?? branch.Else, scope, output);
+                break;
+            case SetNode set when set.Attribute is null:
+                scope.Set(set.Target, Evaluate(set.Value, scope));
+                break;
+            case SetNode set:
+                if (scope.Get(set.Target) is not Dictionary<string, object?> target)
+                {
+                    throw new JinjaException($"'{set.Target}' is not a namespace");
+                }
+
+                target[set.Attribute!] = Evaluate(set.Value, scope);
+                break;
+            case ForNode loop:
+                RunLoop(loop, scope, output);
+                break;
         }
     }
 
