@@ -8,8 +8,10 @@ namespace EvalTests.Cli.Tests;
 /// <summary>
 /// Whole runs against a reference computation that shares no code with EvalTests (<c>tools/reference/model-reference.mjs</c>:
 /// prompts built from the C-Eval CSVs as OpenCompass's configs write them, ids from Hugging Face tokenizers, logits from
-/// ONNX Runtime's npm binding, PPL by OpenCompass's <c>get_ppl</c>, greedy decoding without a KV cache): every ppl
-/// label's PPL, every chosen letter and every generated answer of a base-model run equal it.
+/// ONNX Runtime's npm binding, PPL by OpenCompass's <c>get_ppl</c>, chat templates by <c>@huggingface/jinja</c>, greedy
+/// decoding without a KV cache): every ppl label's PPL, every chosen letter and every generated answer of a run equal it,
+/// for a base model (<c>--hf-type base</c>) and a chat model (<c>--hf-type chat</c>: generation through the chat template,
+/// output with special tokens cut at the eos words; ppl on the plain-text prompt, as OpenCompass scores both).
 /// </summary>
 public sealed class OpenCompassReferenceTests : IDisposable
 {
@@ -19,22 +21,24 @@ public sealed class OpenCompassReferenceTests : IDisposable
 
     public void Dispose() => _work.Dispose();
 
-    public static TheoryData<string> Models() =>
-        [.. Directory.EnumerateFiles(References, "*.ceval.expected.json").Select(path => Path.GetFileName(path)[..^".ceval.expected.json".Length]).Order(StringComparer.Ordinal)];
+    public static TheoryData<string, string> Runs() =>
+        [.. Directory.EnumerateFiles(References, "*.expected.json").Order(StringComparer.Ordinal)
+            .Select(path => Path.GetFileName(path).Split('.'))
+            .Select(parts => new TheoryDataRow<string, string>(parts[0], parts[2]))];
 
     [Theory]
-    [MemberData(nameof(Models))]
-    public async Task BaseModelRun_OnCeval_EqualsTheReferenceComputation(string model)
+    [MemberData(nameof(Runs))]
+    public async Task Run_OnCeval_EqualsTheReferenceComputation(string model, string hfType)
     {
-        var reference = JsonNode.Parse(File.ReadAllText(Path.Combine(References, $"{model}.ceval.expected.json")))!;
+        var reference = JsonNode.Parse(File.ReadAllText(Path.Combine(References, $"{model}.ceval.{hfType}.expected.json")))!;
         string[] subsets = [.. reference["subsets"]!.AsArray().Select(s => s!.GetValue<string>())];
 
         var (exit, output, error) = await CliRunner.RunAsync(
-            ["run", "--model", SharedData.Model(model), "--hf-type", "base", "--datasets", "ceval_ppl", "ceval_gen", "--subsets", .. subsets,
+            ["run", "--model", SharedData.Model(model), "--hf-type", hfType, "--datasets", "ceval_ppl", "ceval_gen", "--subsets", .. subsets,
              "--limit", reference["limit"]!.ToString(), "--max-out-len", reference["maxOutLen"]!.ToString(), "--data-root", SharedData.Datasets, "-w", _work.Path]);
 
         Assert.True(exit == 0, error + output);
-        Assert.Contains("Evaluated as a base model (hf-type base)", output, StringComparison.Ordinal);
+        Assert.Contains($"Evaluated as a {hfType} model (hf-type {hfType})", output, StringComparison.Ordinal);
         var predictions = Path.Combine(Assert.Single(Directory.GetDirectories(_work.Path)), "predictions", model);
         var failures = new List<string>();
         foreach (var question in reference["questions"]!.AsArray())

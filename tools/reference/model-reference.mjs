@@ -1,22 +1,24 @@
 // Reference computations on real data for the exactness specs: OpenCompass's ceval_ppl choice and PPL values, and its
-// ceval_gen greedy answers, for a model folder evaluated as a base model (HuggingFaceBaseModel). Independent of
-// EvalTests: prompts built here from the C-Eval CSVs as OpenCompass's configs write them, ids from Hugging Face
-// `tokenizers`, logits from ONNX Runtime (npm), PPL by OpenCompass's get_ppl rule. Run from this folder:
-//   node model-reference.mjs <model> <limit> <maxOutLen> <subset>... [--shared path]
-// Writes tests/EvalTests.Cli.Tests/Reference/<model>.ceval.expected.json (no dataset text: indices and numbers only).
+// ceval_gen greedy answers, for a model folder evaluated as a base model (HuggingFaceBaseModel) or a chat model
+// (HuggingFacewithChatTemplate). Independent of EvalTests: prompts built here from the C-Eval CSVs as OpenCompass's
+// configs write them, chat templates rendered by @huggingface/jinja, ids from Hugging Face `tokenizers`, logits from
+// ONNX Runtime (npm), PPL by OpenCompass's get_ppl rule (on the plain-text prompt for both kinds). Run from this folder:
+//   node model-reference.mjs <model> <base|chat> <limit> <maxOutLen> <subset>... [--shared path]
+// Writes tests/EvalTests.Cli.Tests/Reference/<model>.ceval.<base|chat>.expected.json (no dataset text: indices and numbers).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const { Tokenizer } = require('tokenizers');
+const { Template } = await import('@huggingface/jinja');
 const ort = require('onnxruntime-node');
 
 const args = process.argv.slice(2);
 const sharedAt = args.indexOf('--shared');
 const repo = resolve(new URL('../..', import.meta.url).pathname);
 const shared = sharedAt >= 0 ? resolve(args.splice(sharedAt, 2)[1]) : join(repo, '..', 'shared');
-const [model, limitText, maxOutText, ...subsets] = args;
+const [model, hfType, limitText, maxOutText, ...subsets] = args;
 const limit = Number(limitText);
 const maxOutLen = Number(maxOutText);
 
@@ -26,6 +28,13 @@ const generation = JSON.parse(readFileSync(join(folder, 'generation_config.json'
 const maxSeqLen = config.max_position_embeddings;
 const eos = new Set([config.eos_token_id, generation.eos_token_id].flat().filter(x => x !== undefined));
 const tokenizer = Tokenizer.fromFile(join(folder, 'tokenizer.json'));
+const tokenizerConfig = JSON.parse(readFileSync(join(folder, 'tokenizer_config.json'), 'utf8'));
+const tokenText = t => (typeof t === 'string' ? t : t?.content) ?? '';
+const chatTemplate = hfType === 'chat' ? new Template(tokenizerConfig.chat_template) : null;
+// HuggingFacewithChatTemplate's stop words: the text of each generation_config eos id and the tokenizer's eos token.
+const stopWords = hfType === 'chat'
+  ? [...new Set([...(await Promise.all([...eos].map(id => tokenizer.decode([id], false)))), tokenText(tokenizerConfig.eos_token)].filter(w => w))]
+  : [];
 const session = await ort.InferenceSession.create(join(folder, 'onnx', 'model.onnx'));
 const layers = session.inputNames.filter(n => n.startsWith('past_key_values.') && n.endsWith('.key')).length;
 const kvHeads = config.num_key_value_heads ?? config.num_attention_heads;
@@ -127,15 +136,25 @@ for (const subject of subsets) {
     labels.forEach((l, i) => { if (l.ppl < labels[best].ppl) best = i; });
 
     // GenInferencer: examples dropped while the prompt (empty answer) exceeds max_seq_len; generate() then keeps the
-    // last max_seq_len - max_out_len tokens.
+    // last max_seq_len - max_out_len tokens. A chat model's prompt is its chat template over the turns as messages
+    // (the empty answer turn left out), with the generation prompt and no added special tokens.
+    const genPrompt = async shots => chatTemplate
+      ? (await tokenizer.encode(chatTemplate.render({
+          messages: [...shots.flatMap(s => [{ role: 'user', content: human(name, s) }, { role: 'assistant', content: s.answer }]), { role: 'user', content: human(name, q) }],
+          add_generation_prompt: true, bos_token: tokenText(tokenizerConfig.bos_token), eos_token: tokenText(tokenizerConfig.eos_token),
+        }), null, { addSpecialTokens: false })).getIds()
+      : encode(render(name, shots, q, ''));
     let genShots = dev.slice();
-    let genIds = await encode(render(name, genShots, q, ''));
-    while (genShots.length > 0 && genIds.length > maxSeqLen) { genShots = genShots.slice(0, -1); genIds = await encode(render(name, genShots, q, '')); }
+    let genIds = await genPrompt(genShots);
+    while (genShots.length > 0 && genIds.length > maxSeqLen) { genShots = genShots.slice(0, -1); genIds = await genPrompt(genShots); }
     const output = await greedy(genIds);
+    // Base: decoded without special tokens. Chat: with them, cut at each stop word.
+    let genText = await tokenizer.decode(output, !chatTemplate);
+    for (const stop of stopWords) genText = genText.split(stop)[0];
     questions.push({
       subset: `ceval-${subject}`, index, gold: q.answer,
       ppl: labels.map(l => l.ppl), tokens: labels.map(l => l.tokens), shots: labels.map(l => l.shots), prediction: labels[best].label,
-      genShots: genShots.length, genPromptTokens: genIds.length, genIds: output, genText: await tokenizer.decode(output, true),
+      genShots: genShots.length, genPromptTokens: genIds.length, genIds: output, genText,
     });
     process.stderr.write(`${subject} ${index}\r`);
   }
@@ -144,6 +163,6 @@ for (const subject of subsets) {
 const outDir = join(repo, 'tests/EvalTests.Cli.Tests/Reference');
 mkdirSync(outDir, { recursive: true });
 const lines = questions.map(q => '  ' + JSON.stringify(q)).join(',\n');
-writeFileSync(join(outDir, `${model}.ceval.expected.json`),
-  `{\n "model": ${JSON.stringify(model)},\n "reference": "tokenizers@${require('tokenizers/package.json').version} ids, onnxruntime-node@${require('onnxruntime-node/package.json').version} logits, OpenCompass get_ppl (sum / input tokens), greedy without KV cache",\n "hfType": "base",\n "maxSeqLen": ${maxSeqLen},\n "maxOutLen": ${maxOutLen},\n "limit": ${limit},\n "subsets": ${JSON.stringify(subsets)},\n "questions": [\n${lines}\n ]\n}\n`);
+writeFileSync(join(outDir, `${model}.ceval.${hfType}.expected.json`),
+  `{\n "model": ${JSON.stringify(model)},\n "reference": "tokenizers@${require('tokenizers/package.json').version} ids, onnxruntime-node@${require('onnxruntime-node/package.json').version} logits, OpenCompass get_ppl (sum / input tokens), greedy without KV cache${chatTemplate ? ', @huggingface/jinja chat template' : ''}",\n "hfType": ${JSON.stringify(hfType)},\n "maxSeqLen": ${maxSeqLen},\n "maxOutLen": ${maxOutLen},\n "limit": ${limit},\n "subsets": ${JSON.stringify(subsets)},\n "questions": [\n${lines}\n ]\n}\n`);
 console.log(`${questions.length} questions written`);
