@@ -85,6 +85,6 @@ public sealed class ChatTemplateTests : IDisposable
 
         var error = Assert.Throws<ModelLoadException>(Load);
 
-        Assert.Contains("tokenizer_config.json: the chat_template cannot be used: missing '{% endfor %}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("tokenizer_config.json: the chat_template cannot be used: line 1: missing '{% endfor %}'", error.Message, StringComparison.Ordinal);
     }
 }

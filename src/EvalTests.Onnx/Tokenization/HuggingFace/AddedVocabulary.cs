@@ -15,18 +15,12 @@ internal sealed class AddedVocabulary
 
     public AddedVocabulary(IReadOnlyList<AddedToken> tokens, ITextNormalizer? normalizer)
     {
-        Tokens = tokens;
         _raw = new Matcher(tokens.Where(t => !t.Normalized).Select(t => (t.Content, t)));
         _normalized = new Matcher(tokens.Where(t => t.Normalized).Select(t => (normalizer?.Normalize(t.Content) ?? t.Content, t)));
         ById = tokens.GroupBy(t => t.Id).ToDictionary(g => g.Key, g => g.Last());
-        ByContent = tokens.GroupBy(t => t.Content, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
     }
 
-    public IReadOnlyList<AddedToken> Tokens { get; }
-
     public IReadOnlyDictionary<int, AddedToken> ById { get; }
-
-    public IReadOnlyDictionary<string, AddedToken> ByContent { get; }
 
     /// <summary>The raw text cut at the tokens that are matched before normalization.</summary>
     public IEnumerable<(string Text, int Start, AddedToken? Token)> SplitRaw(string text) => _raw.Split(text);

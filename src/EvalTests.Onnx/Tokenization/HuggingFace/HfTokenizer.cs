@@ -5,31 +5,19 @@ namespace EvalTests.Onnx.Tokenization.HuggingFace;
 /// normalizer on each remaining piece, the pre-tokenizer, the BPE model on each word, the post-processor's special
 /// tokens; decoding maps ids to tokens (ids without a token give nothing) and runs the decoder chain.
 /// </summary>
-internal sealed class HfTokenizer : ITextTokenizer
+internal sealed class HfTokenizer(
+    AddedVocabulary addedTokens,
+    ITextNormalizer? normalizer,
+    IPreTokenizer? preTokenizer,
+    BpeModel model,
+    IPostProcessor? postProcessor,
+    ITokenDecoder? decoder,
+    bool cleanUpTokenizationSpaces) : ITextTokenizer
 {
-    private readonly AddedVocabulary _added;
-    private readonly ITextNormalizer? _normalizer;
-    private readonly IPreTokenizer? _preTokenizer;
-    private readonly BpeModel _model;
-    private readonly IPostProcessor? _postProcessor;
-    private readonly ITokenDecoder? _decoder;
-    private readonly bool _cleanUpTokenizationSpaces;
-
-    public HfTokenizer(AddedVocabulary added, ITextNormalizer? normalizer, IPreTokenizer? preTokenizer, BpeModel model, IPostProcessor? postProcessor, ITokenDecoder? decoder, bool cleanUpTokenizationSpaces)
-    {
-        _added = added;
-        _normalizer = normalizer;
-        _preTokenizer = preTokenizer;
-        _model = model;
-        _postProcessor = postProcessor;
-        _decoder = decoder;
-        _cleanUpTokenizationSpaces = cleanUpTokenizationSpaces;
-    }
-
     public IReadOnlyList<int> Encode(string text, bool addSpecialTokens = true)
     {
         var ids = new List<int>();
-        foreach (var (raw, rawStart, rawToken) in _added.SplitRaw(text))
+        foreach (var (raw, rawStart, rawToken) in addedTokens.SplitRaw(text))
         {
             if (rawToken is not null)
             {
@@ -37,8 +25,8 @@ internal sealed class HfTokenizer : ITextTokenizer
                 continue;
             }
 
-            var normalized = _normalizer?.Normalize(raw) ?? raw;
-            foreach (var (piece, start, token) in _added.SplitNormalized(normalized))
+            var normalized = normalizer?.Normalize(raw) ?? raw;
+            foreach (var (piece, start, token) in addedTokens.SplitNormalized(normalized))
             {
                 if (token is not null)
                 {
@@ -52,14 +40,14 @@ internal sealed class HfTokenizer : ITextTokenizer
                 }
 
                 var whole = new TextPiece(piece, AtStart: rawStart == 0 && start == 0);
-                foreach (var word in _preTokenizer?.Split(whole) ?? [whole])
+                foreach (var word in preTokenizer?.Split(whole) ?? [whole])
                 {
-                    _model.Tokenize(word.Text, ids);
+                    model.Tokenize(word.Text, ids);
                 }
             }
         }
 
-        return addSpecialTokens && _postProcessor is not null ? _postProcessor.Process(ids) : ids;
+        return addSpecialTokens && postProcessor is not null ? postProcessor.Process(ids) : ids;
     }
 
     public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
@@ -67,27 +55,24 @@ internal sealed class HfTokenizer : ITextTokenizer
         var tokens = new List<string>();
         foreach (var id in ids)
         {
-            if (_added.ById.TryGetValue(id, out var added))
+            if (addedTokens.ById.TryGetValue(id, out var added))
             {
                 if (!(skipSpecialTokens && added.Special))
                 {
                     tokens.Add(added.Content);
                 }
             }
-            else if (_model.TokenOf(id) is { } token)
+            else if (model.TokenOf(id) is { } token)
             {
                 tokens.Add(token);
             }
         }
 
-        var text = _decoder is null ? string.Join(' ', tokens) : string.Concat(_decoder.Decode(tokens));
-        return _cleanUpTokenizationSpaces ? CleanUpTokenizationSpaces(text) : text;
+        var text = decoder is null ? string.Join(' ', tokens) : string.Concat(decoder.Decode(tokens));
+        return cleanUpTokenizationSpaces ? CleanUpTokenizationSpaces(text) : text;
     }
 
-    public string? TokenOf(int id) => _added.ById.TryGetValue(id, out var added) ? added.Content : _model.TokenOf(id);
-
-    /// <summary>The ids of the added tokens marked special.</summary>
-    public IEnumerable<int> SpecialIds => _added.Tokens.Where(t => t.Special).Select(t => t.Id);
+    public string? TokenOf(int id) => addedTokens.ById.TryGetValue(id, out var added) ? added.Content : model.TokenOf(id);
 
     /// <summary>transformers' <c>clean_up_tokenization</c>, applied when tokenizer_config.json sets <c>clean_up_tokenization_spaces</c>.</summary>
     private static string CleanUpTokenizationSpaces(string text) => text

@@ -167,42 +167,41 @@ internal static class Splitting
 
                 break;
             case SplitBehavior.MergedWithPrevious:
-                foreach (var region in regions)
-                {
-                    if (region.Match && !previousMatch && kept.Count > 0)
-                    {
-                        kept[^1] = (kept[^1].Start, region.End);
-                    }
-                    else
-                    {
-                        kept.Add((region.Start, region.End));
-                    }
-
-                    previousMatch = region.Match;
-                }
-
+                kept.AddRange(JoinMatchesToNeighbours(regions, (piece, match) => (piece.Start, match.End)));
                 break;
             case SplitBehavior.MergedWithNext:
-                for (var i = regions.Count - 1; i >= 0; i--)
-                {
-                    var region = regions[i];
-                    if (region.Match && !previousMatch && kept.Count > 0)
-                    {
-                        kept[^1] = (region.Start, kept[^1].End);
-                    }
-                    else
-                    {
-                        kept.Add((region.Start, region.End));
-                    }
-
-                    previousMatch = region.Match;
-                }
-
-                kept.Reverse();
+                var joined = JoinMatchesToNeighbours(Enumerable.Reverse(regions), (piece, match) => (match.Start, piece.End));
+                joined.Reverse();
+                kept.AddRange(joined);
                 break;
         }
 
         return kept.Where(k => k.End > k.Start).Select(k => new TextPiece(text[k.Start..k.End], piece.AtStart && k.Start == 0));
+    }
+
+    /// <summary>
+    /// Hugging Face's fold for the merged behaviors: walking the regions in the given order, a match joins the piece
+    /// walked just before it, unless that one was a match too.
+    /// </summary>
+    private static List<(int Start, int End)> JoinMatchesToNeighbours(IEnumerable<(int Start, int End, bool Match)> regions, Func<(int Start, int End), (int Start, int End, bool Match), (int Start, int End)> join)
+    {
+        var kept = new List<(int Start, int End)>();
+        var previousMatch = false;
+        foreach (var region in regions)
+        {
+            if (region.Match && !previousMatch && kept.Count > 0)
+            {
+                kept[^1] = join(kept[^1], region);
+            }
+            else
+            {
+                kept.Add((region.Start, region.End));
+            }
+
+            previousMatch = region.Match;
+        }
+
+        return kept;
     }
 
     /// <summary>Each character for which the predicate holds, as a one-character match.</summary>
