@@ -1,0 +1,155 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using EvalTests.Onnx.Loading;
+
+namespace EvalTests.Onnx.Inference;
+
+/// <summary>
+/// The outputs of one forward pass; the present values become the next step's past. Logits of up to 2 GiB are ONNX
+/// Runtime's own buffer, read through its spans; larger ones (a long prompt of a 150k-token vocabulary: 4,096 × 151,936
+/// floats is 2.5 GB) go to native memory of our own, since the C# API's spans stop at 2 GiB.
+/// </summary>
+internal sealed unsafe class StepOutputs : IDisposable
+{
+    private readonly IReadOnlyList<OrtValue> _outputs;
+    private readonly OrtValue _logits;
+    private readonly void* _largeLogits;
+    private readonly TensorElementType _logitsType;
+
+    public StepOutputs(IDisposableReadOnlyCollection<OrtValue> outputs, bool hasPresent, TensorElementType logitsType)
+    {
+        _outputs = outputs;
+        _logitsType = logitsType;
+        _logits = outputs[0];
+        Present = hasPresent ? [.. outputs.Skip(1)] : [];
+        Vocab = (int)_logits.GetTensorTypeAndShape().Shape[^1];
+    }
+
+    private StepOutputs(List<OrtValue> outputs, void* largeLogits, int vocab, bool hasPresent, TensorElementType logitsType)
+    {
+        _outputs = outputs;
+        _logitsType = logitsType;
+        _logits = outputs[0];
+        _largeLogits = largeLogits;
+        Present = hasPresent ? [.. outputs.Skip(1)] : [];
+        Vocab = vocab;
+    }
+
+    public int Vocab { get; }
+
+    public List<OrtValue> Present { get; }
+
+    /// <summary>Runs a pass whose logits exceed 2 GiB into buffers allocated here (presents as [batch, heads, total, head]).</summary>
+    public static StepOutputs RunLarge(InferenceSession session, RunOptions options, List<string> names, List<OrtValue> values, IReadOnlyList<string> outputNames,
+        DecoderSignature signature, int batch, int seq, int total, int vocab)
+    {
+        var elementSize = signature.LogitsType == TensorElementType.Float16 ? 2 : 4;
+        var bytes = (long)batch * seq * vocab * elementSize;
+        var buffer = NativeMemory.Alloc((nuint)bytes);
+        var outputs = new List<OrtValue>(outputNames.Count);
+        try
+        {
+            outputs.Add(OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, signature.LogitsType, [batch, seq, vocab], (IntPtr)buffer, bytes));
+            foreach (var slot in signature.Cache.Take(outputNames.Count - 1))
+            {
+                outputs.Add(OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, slot.ElementType, slot.Shape(batch, total)));
+            }
+
+            session.Run(options, names, values, outputNames, outputs);
+            return new StepOutputs(outputs, buffer, vocab, outputNames.Count > 1, signature.LogitsType);
+        }
+        catch
+        {
+            outputs.ForEach(output => output.Dispose());
+            NativeMemory.Free(buffer);
+            throw;
+        }
+    }
+
+    /// <summary>The logits from an element offset (row × seq + position) × vocab.</summary>
+    private ReadOnlySpan<T> Logits<T>(long offset, int length)
+        where T : unmanaged =>
+        _largeLogits is not null
+            ? new ReadOnlySpan<T>((T*)_largeLogits + offset, length)
+            : _logits.GetTensorDataAsSpan<T>().Slice(checked((int)offset), length);
+
+    public int ArgMax(int row, int position, int seq)
+    {
+        var vocab = Vocab;
+        Span<float> scratch = vocab <= 4096 ? stackalloc float[vocab] : new float[vocab];
+        var values = Row((((long)row * seq) + position) * vocab, scratch);
+        var best = 0;
+        for (var v = 1; v < values.Length; v++)
+        {
+            if (values[v] > values[best])
+            {
+                best = v;
+            }
+        }
+
+        return best;
+    }
+
+    public double LogSoftmaxAt(int row, int position, int seq, int token)
+    {
+        var vocab = Vocab;
+        Span<float> scratch = vocab <= 4096 ? stackalloc float[vocab] : new float[vocab];
+        return LogSoftmax(Row((((long)row * seq) + position) * vocab, scratch), token, scratch);
+    }
+
+    /// <summary>
+    /// log softmax(values)[token] = values[token] − max − log Σ exp(values − max), vectorized: it runs once per scored
+    /// token over the whole vocabulary, the one piece of work per position a bare session.Run loop does not do.
+    /// </summary>
+    private static double LogSoftmax(ReadOnlySpan<float> values, int token, Span<float> scratch)
+    {
+        // Read before scratch is written: for an fp16 graph, values are scratch.
+        var logit = values[token];
+        var max = TensorPrimitives.Max(values);
+        TensorPrimitives.Subtract(values, max, scratch);
+        TensorPrimitives.Exp(scratch, scratch);
+        return logit - (double)max - Math.Log(TensorPrimitives.Sum(scratch));
+    }
+
+    /// <summary>One position's logits: read in place from a float graph, converted into <paramref name="scratch"/> from an fp16 one.</summary>
+    private ReadOnlySpan<float> Row(long offset, Span<float> scratch)
+    {
+        if (_logitsType != TensorElementType.Float16)
+        {
+            return Logits<float>(offset, scratch.Length);
+        }
+
+        var source = Logits<Float16>(offset, scratch.Length);
+        for (var i = 0; i < scratch.Length; i++)
+        {
+            scratch[i] = (float)source[i];
+        }
+
+        return scratch;
+    }
+
+    /// <summary>The logits of one position, copied (for tests).</summary>
+    public float[] PositionLogits(int row, int position, int seq) => Row((((long)row * seq) + position) * Vocab, new float[Vocab]).ToArray();
+
+    public void Dispose()
+    {
+        if (_outputs is IDisposable collection)
+        {
+            collection.Dispose();
+        }
+        else
+        {
+            foreach (var output in _outputs)
+            {
+                output.Dispose();
+            }
+        }
+
+        if (_largeLogits is not null)
+        {
+            NativeMemory.Free(_largeLogits);
+        }
+    }
+}
