@@ -30,7 +30,7 @@ public sealed record ServerOptions
     public string? ApiKey { get; init; }
 
     /// <summary>The most requests handed to the model in one call.</summary>
-    public int MaxBatchSize { get; init; } = 16;
+    public int MaxBatchSize { get; init; } = Runs.BatchSizeSetting.DefaultSize;
 
     /// <summary>How long the first request of a batch waits for others to join.</summary>
     public TimeSpan BatchWindow { get; init; } = TimeSpan.FromMilliseconds(5);

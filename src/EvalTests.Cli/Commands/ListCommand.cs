@@ -24,7 +24,7 @@ internal static class ListCommand
                     Markup.Escape(config.Name),
                     Markup.Escape(string.Join(", ", config.Aliases)),
                     Markup.Escape(card.Title),
-                    config.Mode == EvalMode.Gen ? "gen" : "ppl",
+                    config.Mode.OpenCompassName(),
                     card.Subsets.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     Markup.Escape($"{card.Splits.Eval} ({card.Splits.FewShot}, {config.FewShotIds.Count}-shot)"),
                     Markup.Escape(config.Postprocessor ?? "- (lowest ppl)"),

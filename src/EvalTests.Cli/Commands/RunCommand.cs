@@ -22,7 +22,7 @@ internal static class RunCommand
         var subsets = new Option<string[]>("--subsets") { Description = "Only these subsets (e.g. computer_network law).", AllowMultipleArgumentsPerToken = true };
         var dataRoot = new Option<string?>("--data-root") { Description = $"Folder holding ceval/, cmmlu/, … (else ${DataRootResolver.EnvironmentVariable}, the build default, then the per-user cache)." };
         var workDir = new Option<string>("--work-dir", "-w") { Description = "Output folder; each run writes <work-dir>/<timestamp>/.", DefaultValueFactory = _ => Path.Combine("outputs", "default") };
-        var batchSize = new Option<string>("--batch-size") { Description = "Requests per model call, or auto: the largest batch of the longest request that fits in memory, measured per mode before asking.", DefaultValueFactory = _ => "16" };
+        var batchSize = new Option<string>("--batch-size") { Description = "Requests per model call, or auto: the largest batch of the longest request that fits in memory, measured per mode before asking.", DefaultValueFactory = _ => BatchSizeSetting.DefaultSize.ToString(CultureInfo.InvariantCulture) };
         var batchTokens = new Option<int?>("--batch-tokens") { Description = "Pack batches by a token budget (rows × longest request) instead of --batch-size requests." };
         var maxOutLen = new Option<int?>("--max-out-len") { Description = "Most tokens generated per answer (default: the dataset config's own, else 100)." };
         var maxSeqLen = new Option<int?>("--max-seq-len") { Description = "Prompt token limit for dropping in-context examples (default: the model's context length)." };
@@ -54,7 +54,7 @@ internal static class RunCommand
             }
 
             var runMode = parse.GetValue(mode);
-            var batch = ParseBatchSize(parse.GetValue(batchSize)!);
+            var batch = BatchSizeSetting.Parse(parse.GetValue(batchSize), "--batch-size");
             if (runMode == RunMode.Eval && parse.GetResult(reuse) is null)
             {
                 throw new ArgumentException("--mode eval scores the predictions of an earlier run: name it with --reuse [timestamp].");
@@ -144,11 +144,6 @@ internal static class RunCommand
         });
         return command;
     }
-
-    private static (int Size, bool Auto) ParseBatchSize(string text) =>
-        text.Equals("auto", StringComparison.OrdinalIgnoreCase) ? (16, true)
-        : int.TryParse(text, CultureInfo.InvariantCulture, out var size) && size >= 1 ? (size, false)
-        : throw new ArgumentException($"--batch-size '{text}' is neither a positive number nor auto.");
 
     private static (int Index, int Count) ParseShard(string text)
     {
@@ -272,7 +267,7 @@ internal static class RunCommand
 
         if (result.MeasuredBatchSizes.Count > 0)
         {
-            output.WriteLine($"Batch size (auto): {string.Join(", ", result.MeasuredBatchSizes.Select(m => $"{m.Key} {m.Value}"))}.");
+            output.WriteLine($"Batch size (auto): {string.Join(", ", result.MeasuredBatchSizes.Select(m => $"{m.Key.ToString().ToLowerInvariant()} {m.Value}"))}.");
         }
 
         if (usage is not null)

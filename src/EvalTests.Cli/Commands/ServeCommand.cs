@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using EvalTests.Runs;
 using EvalTests.Server;
 
 namespace EvalTests.Cli.Commands;
@@ -13,7 +14,7 @@ internal static class ServeCommand
         var host = new Option<string>("--host") { Description = "Address to listen on (loopback by default; anything else exposes the model to the network).", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "Port to listen on (0 picks a free one).", DefaultValueFactory = _ => 8000 };
         var apiKeyEnv = new Option<string?>("--api-key-env") { Description = "Require the key held by this environment variable (Authorization: Bearer …)." };
-        var batchSize = new Option<int>("--batch-size") { Description = "Most concurrent requests batched into one model call.", DefaultValueFactory = _ => 16 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Most concurrent requests batched into one model call.", DefaultValueFactory = _ => BatchSizeSetting.DefaultSize };
         var command = new Command("serve", "Serve a local model as an OpenAI-compatible API: /v1/models, /v1/chat/completions (streaming too), /v1/completions (echo, logprobs).")
         {
             host, port, apiKeyEnv, batchSize,

@@ -31,7 +31,7 @@ public sealed record DatasetCard
     public UpstreamArchive? Upstream { get; init; }
 
     /// <summary>The file format, which selects the loader (<c>ceval-csv</c>, <c>cmmlu-csv</c>, <c>gsm8k-jsonl</c>, <c>alignbench-jsonl</c>).</summary>
-    public required string Format { get; init; }
+    public required DataFormat Format { get; init; }
 
     /// <summary>Which split is evaluated and which one supplies in-context examples.</summary>
     public required CardSplits Splits { get; init; }
@@ -135,7 +135,7 @@ public sealed record DatasetConfig
     public string? GoldPostprocessor { get; init; }
 
     /// <summary>How an extracted answer is compared with the gold one: <c>exact</c> (default) or <c>numeric</c> (GSM8K's evaluator).</summary>
-    public string Comparison { get; init; } = "exact";
+    public AnswerMatch Comparison { get; init; }
 
     /// <summary>The most tokens generated per answer for this config, when it sets its own (OpenCompass's inferencer <c>max_out_len</c>).</summary>
     public int? MaxOutLen { get; init; }

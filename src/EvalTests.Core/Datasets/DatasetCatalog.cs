@@ -63,7 +63,7 @@ public sealed class DatasetCatalog
             Configs = card.Configs.Select(c => c with
             {
                 Aliases = c.Aliases ?? [], FewShotIds = c.FewShotIds ?? [], Labels = c.Labels ?? [], FixedShots = c.FixedShots ?? [], StopStrings = c.StopStrings ?? [],
-                GoldColumn = c.GoldColumn ?? "answer", Comparison = c.Comparison ?? "exact",
+                GoldColumn = c.GoldColumn ?? "answer",
             }).ToList(),
         };
         foreach (var config in card.Configs)
@@ -71,11 +71,6 @@ public sealed class DatasetCatalog
             if (config.Mode == EvalMode.Ppl && config.Labels.Count == 0)
             {
                 throw new InvalidDataException($"{source}: config '{config.Name}' is ppl mode but lists no labels.");
-            }
-
-            if (config.Comparison is not ("exact" or "numeric"))
-            {
-                throw new InvalidDataException($"{source}: config '{config.Name}' has comparison '{config.Comparison}' (expected exact or numeric).");
             }
 
             if (config.Judge is { } judge)

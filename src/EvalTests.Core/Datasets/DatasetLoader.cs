@@ -24,7 +24,7 @@ public static class DatasetLoader
         }
 
         var samples = Parse(File.ReadAllBytes(path), path, card.Format);
-        return card.Format == "alignbench-jsonl" ? AlignBenchConfig.Load(benchmarkFolder).AddJudgePrefixes(samples, path) : samples;
+        return card.Format == DataFormat.AlignBenchJsonl ? AlignBenchConfig.Load(benchmarkFolder).AddJudgePrefixes(samples, path) : samples;
     }
 
     /// <summary>
@@ -39,7 +39,7 @@ public static class DatasetLoader
             files.Add(card.RelativePath(fewShot, subset));
         }
 
-        if (card.Format == "alignbench-jsonl")
+        if (card.Format == DataFormat.AlignBenchJsonl)
         {
             files.AddRange(AlignBenchConfig.Files);
         }
@@ -48,10 +48,10 @@ public static class DatasetLoader
     }
 
     /// <summary>Parses file contents in the given card format.</summary>
-    public static IReadOnlyList<DatasetSample> Parse(byte[] bytes, string file, string format)
+    public static IReadOnlyList<DatasetSample> Parse(byte[] bytes, string file, DataFormat format)
     {
         var text = Decode(bytes, file);
-        if (format.EndsWith("-jsonl", StringComparison.Ordinal))
+        if (format is DataFormat.Gsm8kJsonl or DataFormat.AlignBenchJsonl)
         {
             var rows = ParseJsonLines(text, file, format);
             return rows.Count > 0 ? rows : throw new DatasetFormatException(file, 1, "the file holds no rows");
@@ -63,12 +63,7 @@ public static class DatasetLoader
             throw new DatasetFormatException(file, 1, "the file is empty (expected a header row and at least one question)");
         }
 
-        var samples = format switch
-        {
-            "ceval-csv" => ParseCeval(records, file),
-            "cmmlu-csv" => ParseCmmlu(records, file),
-            _ => throw new DatasetFormatException(file, 0, $"unknown card format '{format}' (expected ceval-csv, cmmlu-csv, gsm8k-jsonl or alignbench-jsonl)"),
-        };
+        var samples = format == DataFormat.CevalCsv ? ParseCeval(records, file) : ParseCmmlu(records, file);
         if (samples.Count == 0)
         {
             throw new DatasetFormatException(file, 2, "the file has a header but no questions");
@@ -136,14 +131,11 @@ public static class DatasetLoader
     }
 
     /// <summary>One JSON object per line; blank lines are skipped, every other line must hold the format's keys as strings or numbers.</summary>
-    private static List<DatasetSample> ParseJsonLines(string text, string file, string format)
+    private static List<DatasetSample> ParseJsonLines(string text, string file, DataFormat format)
     {
-        var (keys, expected) = format switch
-        {
-            "gsm8k-jsonl" => ((string[])["question", "answer"], "{\"question\": …, \"answer\": \"… #### n\"}"),
-            "alignbench-jsonl" => (["question_id", "category", "subcategory", "question", "reference"], "{\"question_id\", \"category\", \"subcategory\", \"question\", \"reference\", …}"),
-            _ => throw new DatasetFormatException(file, 0, $"unknown card format '{format}' (expected ceval-csv, cmmlu-csv, gsm8k-jsonl or alignbench-jsonl)"),
-        };
+        var (keys, expected) = format == DataFormat.Gsm8kJsonl
+            ? ((string[])["question", "answer"], "{\"question\": …, \"answer\": \"… #### n\"}")
+            : (["question_id", "category", "subcategory", "question", "reference"], "{\"question_id\", \"category\", \"subcategory\", \"question\", \"reference\", …}");
         var samples = new List<DatasetSample>();
         var lines = text.Split('\n');
         for (var i = 0; i < lines.Length; i++)
@@ -186,7 +178,7 @@ public static class DatasetLoader
                 throw new DatasetFormatException(file, i + 1, "the question is empty");
             }
 
-            if (format == "gsm8k-jsonl" && !sample.Answer.Contains("#### ", StringComparison.Ordinal))
+            if (format == DataFormat.Gsm8kJsonl && !sample.Answer.Contains("#### ", StringComparison.Ordinal))
             {
                 throw new DatasetFormatException(file, i + 1, "the answer has no final '#### <number>' line");
             }

@@ -84,6 +84,12 @@ public sealed record LogLikelihoodResult(IReadOnlyList<double> TokenLogProbs, in
     public double Ppl => PplMasked(maskLength: 0);
 
     /// <summary>
+    /// A result carrying only a recorded PPL (eval mode re-scores a predictions file): one predicted token of two input
+    /// tokens, so its <see cref="Ppl"/> is exactly <paramref name="ppl"/>.
+    /// </summary>
+    public static LogLikelihoodResult FromPpl(double ppl) => new([-2 * ppl], 0);
+
+    /// <summary>
     /// PPL with OpenCompass's <c>mask_length</c> (set where a normalizing string applies): the losses of the first
     /// <c>maskLength − 1</c> predicted tokens are dropped and <c>maskLength</c> is taken off the token count.
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using EvalTests.Python;
 using EvalTests.Scoring;
 
 namespace EvalTests.Reporting;

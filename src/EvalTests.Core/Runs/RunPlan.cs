@@ -113,17 +113,17 @@ public sealed class RunPlan
         var files = DatasetLoader.DataFiles(card, subset.Name).Select(f => $"{f}={card.Sha256.GetValueOrDefault(f, "?")}");
         var identity = new List<string>
         {
-            card.Name, card.Format, card.Splits.Eval, card.Splits.FewShot ?? "", subset.Name, subset.LocalName,
+            card.Name, card.Format.CardName(), card.Splits.Eval, card.Splits.FewShot ?? "", subset.Name, subset.LocalName,
             config.Mode.ToString(), config.Template.Human, config.Template.Bot, string.Join(",", config.FewShotIds),
             string.Join(",", config.Labels), config.Postprocessor ?? "", config.Metric, string.Join(";", files),
         };
         // Settings that C-Eval and CMMLU leave at their defaults join the hash only when set, so their versions stay put.
-        if (config.FixedShots.Count > 0 || config.GoldColumn != "answer" || config.GoldPostprocessor is not null || config.Comparison != "exact"
+        if (config.FixedShots.Count > 0 || config.GoldColumn != "answer" || config.GoldPostprocessor is not null || config.Comparison != AnswerMatch.Exact
             || config.MaxOutLen is not null || config.StopStrings.Count > 0 || config.Judge is not null)
         {
             identity.Add(JsonSerializer.Serialize(new object?[]
             {
-                config.FixedShots.Select(s => new[] { s.Human, s.Bot }), config.GoldColumn, config.GoldPostprocessor, config.Comparison, config.MaxOutLen, config.StopStrings,
+                config.FixedShots.Select(s => new[] { s.Human, s.Bot }), config.GoldColumn, config.GoldPostprocessor, config.Comparison.CardName(), config.MaxOutLen, config.StopStrings,
                 config.Judge is { } judge ? new object[] { judge.Kind.ToString(), judge.Template.Select(t => new[] { t.Role, t.Prompt }), judge.Cascade, judge.StripThinking, judge.Order.ToString() } : null,
             }));
         }

@@ -23,7 +23,7 @@ public sealed record RunSettings
     public string? Timestamp { get; init; }
 
     /// <summary>The most requests sent to the model at once.</summary>
-    public int BatchSize { get; init; } = 16;
+    public int BatchSize { get; init; } = BatchSizeSetting.DefaultSize;
 
     /// <summary>
     /// Measure the largest batch that fits for each mode before asking (<c>--batch-size auto</c>); models that cannot

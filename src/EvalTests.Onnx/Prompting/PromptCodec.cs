@@ -1,7 +1,7 @@
 using EvalTests.Onnx.Loading;
 using EvalTests.Onnx.Tokenization;
 using EvalTests.Prompts;
-using EvalTests.Prompts.Jinja;
+using EvalTests.Onnx.Prompting.Jinja;
 
 namespace EvalTests.Onnx.Prompting;
 

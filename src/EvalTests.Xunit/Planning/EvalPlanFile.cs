@@ -87,7 +87,7 @@ public sealed record EvalPlanFile
     public string? SnapshotDirectory { get; init; }
 
     /// <summary>Requests per model call, or <c>auto</c> to measure the largest batch that fits.</summary>
-    public string BatchSize { get; init; } = "16";
+    public string BatchSize { get; init; } = string.Empty;
 
     /// <summary>A token budget per batch (rows × longest request) instead of <see cref="BatchSize"/>; empty for none.</summary>
     public string? BatchTokens { get; init; }

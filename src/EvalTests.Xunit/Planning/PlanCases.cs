@@ -101,7 +101,7 @@ internal static class PlanCases
         {
             ["Benchmark"] = [card.Name],
             ["Model"] = [evalCase.Model],
-            ["Mode"] = [config.Mode == EvalMode.Gen ? "gen" : "ppl"],
+            ["Mode"] = [config.Mode.OpenCompassName()],
             ["Dataset"] = [ShortName(config)],
             ["Kind"] = [evalCase.Kind.ToString().ToLowerInvariant()],
         };

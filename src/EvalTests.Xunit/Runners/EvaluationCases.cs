@@ -35,7 +35,7 @@ public sealed class EvaluationCases
         output?.WriteLine($"model {target.Model} ({evaluation.Descriptor!.Identity}); model loads in this run: {EvaluationSession.ModelLoads}");
         if (result.MeasuredBatchSizes.Count > 0)
         {
-            output?.WriteLine($"batch size (auto): {string.Join(", ", result.MeasuredBatchSizes.Select(m => $"{m.Key} {m.Value}"))}");
+            output?.WriteLine($"batch size (auto): {string.Join(", ", result.MeasuredBatchSizes.Select(m => $"{m.Key.ToString().ToLowerInvariant()} {m.Value}"))}");
         }
         if (target.Kind == EvalCaseKind.Snapshot)
         {

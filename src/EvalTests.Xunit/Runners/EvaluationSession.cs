@@ -64,14 +64,13 @@ internal static class EvaluationSession
             descriptor = languageModel.Descriptor;
             var workDir = plan.WorkDir ?? Path.Combine("outputs", "default");
             var reuse = NullIfEmpty(Environment.GetEnvironmentVariable(ReuseVariable)) ?? NullIfEmpty(plan.Reuse);
-            var autoBatch = plan.BatchSize.Equals("auto", StringComparison.OrdinalIgnoreCase);
+            var batch = BatchSizeSetting.Parse(plan.BatchSize, "The EvalTestsBatchSize property");
             var settings = new RunSettings
             {
                 WorkDir = workDir,
                 Timestamp = reuse is null ? null : RunOutputLayout.ResolveReuse(workDir, reuse),
-                AutoBatchSize = autoBatch,
-                BatchSize = autoBatch ? 16 : (int?)Number("The EvalTestsBatchSize property", plan.BatchSize) is not { } size ? 16
-                    : size >= 1 ? size : throw new ArgumentException($"The EvalTestsBatchSize property is '{plan.BatchSize}'; expected a positive number or auto."),
+                AutoBatchSize = batch.Auto,
+                BatchSize = batch.Size,
                 BatchTokens = (int?)Number("The EvalTestsBatchTokens property", plan.BatchTokens),
                 MaxOutLen = (int?)Number("The EvalTestsMaxOutLen property", plan.MaxOutLen),
                 Baseline = NullIfEmpty(plan.Baseline),

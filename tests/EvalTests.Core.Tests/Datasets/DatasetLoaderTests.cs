@@ -8,7 +8,7 @@ public sealed class DatasetLoaderTests
 {
     private const string Header = "id,question,A,B,C,D,answer\r\n";
 
-    private static IReadOnlyList<DatasetSample> Parse(string text, string format = "ceval-csv") =>
+    private static IReadOnlyList<DatasetSample> Parse(string text, DataFormat format = DataFormat.CevalCsv) =>
         DatasetLoader.Parse(Encoding.UTF8.GetBytes(text), "subject_val.csv", format);
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class DatasetLoaderTests
     [Fact]
     public void AnswerOutsideTheOptions_IsRejected()
     {
-        var error = Assert.Throws<DatasetFormatException>(() => Parse(",Question,A,B,C,D,Answer\n0,q,a,b,c,d,E\n", "cmmlu-csv"));
+        var error = Assert.Throws<DatasetFormatException>(() => Parse(",Question,A,B,C,D,Answer\n0,q,a,b,c,d,E\n", DataFormat.CmmluCsv));
 
         Assert.Equal("subject_val.csv:2: the answer 'E' is not one of the options A, B, C, D", error.Message);
     }
@@ -50,7 +50,7 @@ public sealed class DatasetLoaderTests
     {
         var bytes = Encoding.UTF8.GetBytes(Header + "0,q,a,b,c,d,A\r\n1,").Concat(new byte[] { 0xC3, 0x28 }).Concat(Encoding.UTF8.GetBytes(",a,b,c,d,A\r\n")).ToArray();
 
-        var error = Assert.Throws<DatasetFormatException>(() => DatasetLoader.Parse(bytes, "bad.csv", "ceval-csv"));
+        var error = Assert.Throws<DatasetFormatException>(() => DatasetLoader.Parse(bytes, "bad.csv", DataFormat.CevalCsv));
 
         Assert.StartsWith("bad.csv:3: invalid UTF-8", error.Message, StringComparison.Ordinal);
     }
@@ -98,7 +98,7 @@ public sealed class DatasetLoaderTests
     [Fact]
     public void Gsm8kRows_KeepTheWorkedAnswer_AndTheGoldIsTheNumberAfterTheMarkerWithoutCommas()
     {
-        var samples = DatasetLoader.Parse(Encoding.UTF8.GetBytes("{\"question\": \"How many?\", \"answer\": \"3 * 400 = <<3*400=1200>>1200\\n#### 1,200\"}\n\n"), "test.jsonl", "gsm8k-jsonl");
+        var samples = DatasetLoader.Parse(Encoding.UTF8.GetBytes("{\"question\": \"How many?\", \"answer\": \"3 * 400 = <<3*400=1200>>1200\\n#### 1,200\"}\n\n"), "test.jsonl", DataFormat.Gsm8kJsonl);
 
         Assert.Single(samples);
         Assert.Equal("How many?", samples[0].Question);
@@ -113,7 +113,7 @@ public sealed class DatasetLoaderTests
     [InlineData("[1, 2]", "test.jsonl:1: expected a JSON object")]
     public void BrokenGsm8kRows_NameTheFileLineAndWhatWasExpected(string text, string message)
     {
-        var error = Assert.Throws<DatasetFormatException>(() => DatasetLoader.Parse(Encoding.UTF8.GetBytes(text), "test.jsonl", "gsm8k-jsonl"));
+        var error = Assert.Throws<DatasetFormatException>(() => DatasetLoader.Parse(Encoding.UTF8.GetBytes(text), "test.jsonl", DataFormat.Gsm8kJsonl));
 
         Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
     }

@@ -154,7 +154,7 @@ public sealed class EvaluationRunnerTests : IDisposable
 
         Assert.Equal((MaxPromptLength(_work.Path), 7, 19), Assert.Single(model.CapacityQuestions));
         Assert.Equal([5, 5, 5, 4], model.Batches);
-        Assert.Equal(5, result.MeasuredBatchSizes["gen"]);
+        Assert.Equal(5, result.MeasuredBatchSizes[RequestKind.Gen]);
     }
 
     /// <summary>The longest origin_prompt the run wrote (the scripted model counts a character as a token).</summary>

@@ -113,7 +113,7 @@ public sealed class JudgedRunTests : IDisposable
         Assert.Equal([2, 2, 2], judge.Batches);
         var longestJudgePrompt = JsonNode.Parse(File.ReadAllText(Path.Combine(Run, "results", "scripted", "gsm8k-llmjudge_replica0.json")))!.AsObject().Max(p => ((string)p.Value!["origin_prompt"]!).Length);
         Assert.Equal((longestJudgePrompt, 3, 6), Assert.Single(judge.CapacityQuestions));
-        Assert.Equal(new Dictionary<string, int> { ["gen"] = 4, ["judge"] = 2 }, result.MeasuredBatchSizes);
+        Assert.Equal(new Dictionary<RequestKind, int> { [RequestKind.Gen] = 4, [RequestKind.Judge] = 2 }, result.MeasuredBatchSizes);
     }
 
     [Fact]

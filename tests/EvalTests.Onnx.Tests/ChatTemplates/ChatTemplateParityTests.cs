@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using EvalTests.Onnx.Loading;
 using EvalTests.Prompts;
-using EvalTests.Prompts.Jinja;
+using EvalTests.Onnx.Prompting.Jinja;
 using EvalTests.TestSupport;
 
 namespace EvalTests.Onnx.Tests.ChatTemplates;

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace EvalTests.Reporting;
+namespace EvalTests.Python;
 
 /// <summary>Python's numeric behaviour where OpenCompass's numbers depend on it.</summary>
 public static class PythonMath

@@ -1,6 +1,6 @@
-using EvalTests.Prompts.Jinja;
+using EvalTests.Onnx.Prompting.Jinja;
 
-namespace EvalTests.Core.Tests.Prompts;
+namespace EvalTests.Onnx.Tests.Prompting;
 
 public sealed class JinjaTemplateTests
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace EvalTests.Prompts.Jinja;
+namespace EvalTests.Onnx.Prompting.Jinja;
 
 /// <summary>The value of a name or attribute that does not exist: renders as nothing, is falsy, fails <c>is defined</c>.</summary>
 internal sealed class Undefined

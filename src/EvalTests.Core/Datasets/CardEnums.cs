@@ -1,0 +1,50 @@
+using System.Text.Json.Serialization;
+
+namespace EvalTests.Datasets;
+
+/// <summary>A benchmark's file format, which selects its loader.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DataFormat>))]
+public enum DataFormat
+{
+    /// <summary>C-Eval's CSV files (<c>id, question, A–D, answer[, explanation]</c>).</summary>
+    [JsonStringEnumMemberName("ceval-csv")] CevalCsv,
+
+    /// <summary>CMMLU's CSV files (an unnamed index column, then question, A–D, answer).</summary>
+    [JsonStringEnumMemberName("cmmlu-csv")] CmmluCsv,
+
+    /// <summary>GSM8K's JSON Lines (<c>question</c>, <c>answer</c> ending in <c>#### n</c>).</summary>
+    [JsonStringEnumMemberName("gsm8k-jsonl")] Gsm8kJsonl,
+
+    /// <summary>AlignBench's JSON Lines, with its dimension config beside them.</summary>
+    [JsonStringEnumMemberName("alignbench-jsonl")] AlignBenchJsonl,
+}
+
+/// <summary>How an extracted answer is compared with the gold one.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AnswerMatch>))]
+public enum AnswerMatch
+{
+    /// <summary>The strings are equal.</summary>
+    [JsonStringEnumMemberName("exact")] Exact,
+
+    /// <summary>OpenCompass's <c>Gsm8kEvaluator.is_equal</c>: equal strings, or equal as numbers.</summary>
+    [JsonStringEnumMemberName("numeric")] Numeric,
+}
+
+/// <summary>The names the cards and OpenCompass's outputs use for the card enums: one mapping each.</summary>
+public static class CardNames
+{
+    /// <summary>The card's name of a format (<c>ceval-csv</c>, …).</summary>
+    public static string CardName(this DataFormat format) => format switch
+    {
+        DataFormat.CevalCsv => "ceval-csv",
+        DataFormat.CmmluCsv => "cmmlu-csv",
+        DataFormat.Gsm8kJsonl => "gsm8k-jsonl",
+        _ => "alignbench-jsonl",
+    };
+
+    /// <summary>The card's name of a comparison (<c>exact</c>, <c>numeric</c>).</summary>
+    public static string CardName(this AnswerMatch match) => match == AnswerMatch.Numeric ? "numeric" : "exact";
+
+    /// <summary>OpenCompass's name of a mode, as its summary's <c>mode</c> column writes it (<c>gen</c>, <c>ppl</c>).</summary>
+    public static string OpenCompassName(this EvalMode mode) => mode == EvalMode.Gen ? "gen" : "ppl";
+}
