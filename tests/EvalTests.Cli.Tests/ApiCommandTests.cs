@@ -12,7 +12,7 @@ public sealed class ApiCommandTests : IDisposable
     public void Dispose() => _work.Dispose();
 
     [Fact]
-    public async Task Run_against_an_API_prints_the_summary_and_what_the_API_spent()
+    public async Task RunAgainstAnAPI_PrintsTheSummaryAndWhatTheAPISpent()
     {
         await using var server = await ScriptedOpenAIServer.StartAsync((_, _) => ServerFault.None, answer: _ => "C");
 
@@ -27,7 +27,7 @@ public sealed class ApiCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_names_the_unset_key_variable()
+    public async Task Run_NamesTheUnsetKeyVariable()
     {
         var (exit, _, error) = await CliRunner.RunAsync(
             "run", "--base-url", "http://127.0.0.1:9/v1", "--api-key-env", "EVALTESTS_NO_SUCH_KEY", "--datasets", "ceval_gen", "--data-root", SharedData.Datasets);
@@ -37,7 +37,7 @@ public sealed class ApiCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_refuses_a_base_url_that_is_not_http()
+    public async Task Run_RefusesABaseUrlThatIsNotHttp()
     {
         var (exit, _, error) = await CliRunner.RunAsync("run", "--base-url", "127.0.0.1:8000", "--datasets", "ceval_gen", "--data-root", SharedData.Datasets);
 
@@ -46,7 +46,7 @@ public sealed class ApiCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Serve_answers_on_loopback_until_cancelled()
+    public async Task Serve_AnswersOnLoopbackUntilCancelled()
     {
         var port = FreePort();
         using var stop = new CancellationTokenSource();

@@ -11,7 +11,7 @@ public sealed class JudgeCommandTests : IDisposable
     public void Dispose() => _work.Dispose();
 
     [Fact]
-    public async Task Run_with_a_judge_API_scores_GSM8K_by_its_verdicts_and_reports_what_the_judge_spent()
+    public async Task RunWithAJudgeAPI_ScoresGSM8KByItsVerdictsAndReportsWhatTheJudgeSpent()
     {
         await using var judge = await ScriptedOpenAIServer.StartAsync((_, _) => ServerFault.None, answer: _ => "A");
 
@@ -30,7 +30,7 @@ public sealed class JudgeCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_of_a_judged_dataset_without_a_judge_says_how_to_name_one_and_asks_nothing()
+    public async Task RunOfAJudgedDatasetWithoutAJudge_SaysHowToNameOneAndAsksNothing()
     {
         var (exit, output, error) = await CliRunner.RunAsync(
             "run", "--model", SharedData.Model("stories260K"), "--datasets", "gsm8k_llmjudge", "--limit", "1", "--data-root", SharedData.Datasets, "-w", _work.Combine("outputs"));

@@ -19,9 +19,9 @@ public sealed class ShardTests : IDisposable
         ["run", "--model", SharedData.Model("stories260K"), "--max-out-len", "8", .. Common, "-w", workDir, .. more];
 
     [Fact]
-    public async Task Two_shards_merged_give_the_summary_and_predictions_of_one_run()
+    public async Task TwoShardsMerged_GiveTheSummaryAndPredictionsOfOneRun()
     {
-        var (_, single, _) = await CliRunner.RunAsync(Run(_work.Combine("single")));
+        var single = await CliRunner.RunOkAsync(Run(_work.Combine("single")));
         var (firstExit, first, firstError) = await CliRunner.RunAsync(Run(_work.Combine("machine1"), "--shard", "1/2"));
         var (secondExit, second, secondError) = await CliRunner.RunAsync(Run(_work.Combine("machine2"), "--shard", "2/2"));
         Assert.True(firstExit == 0 && secondExit == 0, firstError + secondError);
@@ -45,9 +45,9 @@ public sealed class ShardTests : IDisposable
     }
 
     [Fact]
-    public async Task Worker_processes_share_one_run_folder_and_summarize_it_as_one_run()
+    public async Task WorkerProcesses_ShareOneRunFolderAndSummarizeItAsOneRun()
     {
-        var (_, single, _) = await CliRunner.RunAsync(Run(_work.Combine("single")));
+        var single = await CliRunner.RunOkAsync(Run(_work.Combine("single")));
 
         var (exit, output, error) = await CliRunner.RunAsync(Run(_work.Combine("workers"), "--max-num-workers", "2"));
 
@@ -63,7 +63,7 @@ public sealed class ShardTests : IDisposable
     [InlineData("3/2")]
     [InlineData("0/2")]
     [InlineData("half")]
-    public async Task A_shard_outside_1_to_n_is_refused(string shard)
+    public async Task AShardOutside1ToN_IsRefused(string shard)
     {
         var (exit, _, error) = await CliRunner.RunAsync(Run(_work.Path, "--shard", shard));
 
@@ -72,10 +72,10 @@ public sealed class ShardTests : IDisposable
     }
 
     [Fact]
-    public async Task Merging_overlapping_shards_names_the_clash()
+    public async Task MergingOverlappingShards_NamesTheClash()
     {
-        await CliRunner.RunAsync(Run(_work.Combine("a"), "--shard", "1/2"));
-        await CliRunner.RunAsync(Run(_work.Combine("b"), "--shard", "1/2"));
+        await CliRunner.RunOkAsync(Run(_work.Combine("a"), "--shard", "1/2"));
+        await CliRunner.RunOkAsync(Run(_work.Combine("b"), "--shard", "1/2"));
         var runs = new[] { "a", "b" }.Select(m => Assert.Single(Directory.GetDirectories(_work.Combine(m)))).ToArray();
 
         var (exit, _, error) = await CliRunner.RunAsync(["merge", "--runs", .. runs, .. Common, "-w", _work.Combine("merged")]);

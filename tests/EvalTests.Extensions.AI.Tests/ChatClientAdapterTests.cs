@@ -48,7 +48,7 @@ public sealed class ChatClientAdapterTests : IDisposable
     }
 
     [Fact]
-    public async Task Ppl_mode_is_refused_for_an_IChatClient_with_the_reason()
+    public async Task PplMode_IsRefusedForAnIChatClientWithTheReason()
     {
         using var chat = new ScriptedLanguageModel(_ => "A").AsChatClient();
         await using var adapted = chat.AsLanguageModel();
@@ -61,7 +61,7 @@ public sealed class ChatClientAdapterTests : IDisposable
     }
 
     [Fact]
-    public async Task A_failing_IChatClient_request_becomes_an_errored_sample_not_a_crash()
+    public async Task AFailingIChatClientRequest_BecomesAnErroredSampleNotACrash()
     {
         var failing = new ScriptedLanguageModel(_ => "A") { Fails = prompt => prompt.ChatTurns[^1].Text.Contains("TCP", StringComparison.Ordinal) };
         using var chat = failing.AsChatClient();

@@ -68,7 +68,7 @@ public sealed class ApiFaultTests : IDisposable
     }
 
     [Fact]
-    public async Task A_run_through_every_fault_finishes_keeps_each_answer_and_reports_the_failure_per_sample()
+    public async Task ARunThroughEveryFault_FinishesKeepsEachAnswerAndReportsTheFailurePerSample()
     {
         await using var server = await ScriptedOpenAIServer.StartAsync(OneOfEachFault());
         await using var model = await OpenAILanguageModel.ConnectAsync(Options(server.BaseUrl) with { PromptLogProbs = false }, TestContext.Current.CancellationToken);
@@ -98,7 +98,7 @@ public sealed class ApiFaultTests : IDisposable
     }
 
     [Fact]
-    public async Task A_rerun_answers_from_the_cache_and_sends_only_what_failed_before()
+    public async Task ARerun_AnswersFromTheCacheAndSendsOnlyWhatFailedBefore()
     {
         await using var server = await ScriptedOpenAIServer.StartAsync(OneOfEachFault());
         var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network"]);
@@ -136,7 +136,7 @@ public sealed class ApiFaultTests : IDisposable
     }
 
     [Fact]
-    public async Task A_refused_key_is_not_retried_and_the_error_does_not_repeat_the_key()
+    public async Task ARefusedKey_IsNotRetriedAndTheErrorDoesNotRepeatTheKey()
     {
         await using var server = await ScriptedOpenAIServer.StartAsync((path, _) => path == "/v1/chat/completions" ? ServerFault.Unauthorized : ServerFault.None);
         await using var model = await OpenAILanguageModel.ConnectAsync(Options(server.BaseUrl) with { PromptLogProbs = false }, TestContext.Current.CancellationToken);
@@ -149,7 +149,7 @@ public sealed class ApiFaultTests : IDisposable
     }
 
     [Fact]
-    public async Task Retries_stop_at_the_total_time_limit_even_when_attempts_remain()
+    public async Task Retries_StopAtTheTotalTimeLimitEvenWhenAttemptsRemain()
     {
         await using var server = await ScriptedOpenAIServer.StartAsync((path, _) => path == "/v1/chat/completions" ? ServerFault.TooManyRequests : ServerFault.None, retryAfterSeconds: 2);
         await using var model = await OpenAILanguageModel.ConnectAsync(Options(server.BaseUrl) with { PromptLogProbs = false, MaxRetryDuration = TimeSpan.FromSeconds(1) }, TestContext.Current.CancellationToken);
@@ -162,7 +162,7 @@ public sealed class ApiFaultTests : IDisposable
     }
 
     [Fact]
-    public async Task Ppl_mode_is_refused_before_the_run_when_the_server_has_no_prompt_logprobs()
+    public async Task PplMode_IsRefusedBeforeTheRunWhenTheServerHasNoPromptLogprobs()
     {
         await using var server = await ScriptedOpenAIServer.StartAsync((_, _) => ServerFault.None, servesLogProbs: false);
         await using var model = await OpenAILanguageModel.ConnectAsync(Options(server.BaseUrl), TestContext.Current.CancellationToken);
@@ -176,7 +176,7 @@ public sealed class ApiFaultTests : IDisposable
     }
 
     [Fact]
-    public async Task Ppl_scores_come_from_the_echoed_prompt_tokens_without_the_generated_one()
+    public async Task Ppl_ScoresComeFromTheEchoedPromptTokensWithoutTheGeneratedOne()
     {
         await using var server = await ScriptedOpenAIServer.StartAsync((_, _) => ServerFault.None);
         await using var model = await OpenAILanguageModel.ConnectAsync(Options(server.BaseUrl), TestContext.Current.CancellationToken);
@@ -192,7 +192,7 @@ public sealed class ApiFaultTests : IDisposable
     }
 
     [Fact]
-    public async Task The_model_name_is_taken_from_v1_models_when_none_is_given()
+    public async Task TheModelName_IsTakenFromV1ModelsWhenNoneIsGiven()
     {
         await using var server = await ScriptedOpenAIServer.StartAsync((_, _) => ServerFault.None);
         await using var model = await OpenAILanguageModel.ConnectAsync(Options(server.BaseUrl) with { Model = null, PromptLogProbs = false }, TestContext.Current.CancellationToken);
@@ -202,7 +202,7 @@ public sealed class ApiFaultTests : IDisposable
     }
 
     [Fact]
-    public async Task A_cache_file_torn_by_a_kill_is_read_up_to_the_torn_line_and_appended_after_it()
+    public async Task ACacheFileTornByAKill_IsReadUpToTheTornLineAndAppendedAfterIt()
     {
         await using var server = await ScriptedOpenAIServer.StartAsync((_, _) => ServerFault.None);
         var options = Options(server.BaseUrl) with { PromptLogProbs = false };
@@ -225,7 +225,7 @@ public sealed class ApiFaultTests : IDisposable
     }
 
     [Fact]
-    public async Task A_missing_key_variable_is_named_in_the_error()
+    public async Task AMissingKeyVariable_IsNamedInTheError()
     {
         var options = new OpenAIModelOptions { BaseUrl = new Uri("http://127.0.0.1:9/v1"), ApiKeyVariable = "EVALTESTS_SURELY_UNSET_VARIABLE" };
 

@@ -25,7 +25,7 @@ public sealed class EndpointTests(ServedModelFixture served) : IClassFixture<Ser
     private static GenerationRequest Chat(string user, int maxTokens) => new(Prompt.FromChat([new PromptTurn(TurnRole.Human, user)]), new GenerationSettings(maxTokens, []));
 
     [Fact]
-    public async Task Chat_completion_returns_the_models_greedy_answer_and_its_token_usage()
+    public async Task ChatCompletion_ReturnsTheModelsGreedyAnswerAndItsTokenUsage()
     {
         var direct = (await served.Model.GenerateAsync([Chat("Once upon a time", 20)], TestContext.Current.CancellationToken))[0];
 
@@ -39,7 +39,7 @@ public sealed class EndpointTests(ServedModelFixture served) : IClassFixture<Ser
     }
 
     [Fact]
-    public async Task Completion_with_echo_and_logprobs_returns_each_prompt_tokens_log_probability()
+    public async Task CompletionWithEchoAndLogprobs_ReturnsEachPromptTokensLogProbability()
     {
         var direct = (await served.Model.ScoreTextsAsync(["One day, Lily went to the park."], TestContext.Current.CancellationToken))[0];
 
@@ -55,7 +55,7 @@ public sealed class EndpointTests(ServedModelFixture served) : IClassFixture<Ser
     }
 
     [Fact]
-    public async Task Concurrent_requests_are_batched_together_and_answered_as_if_alone()
+    public async Task ConcurrentRequests_AreBatchedTogetherAndAnsweredAsIfAlone()
     {
         string[] openings = ["Once upon a time", "One day", "Lily and Ben", "The sun was", "Tom had a", "There was a dog", "Mom said", "The little bird"];
         var alone = new List<string>();
@@ -87,7 +87,7 @@ public sealed class EndpointTests(ServedModelFixture served) : IClassFixture<Ser
     [InlineData("/completions", """{"prompt": [1, 2, 3]}""", 400, "'prompt' must be a string or an array of strings (token-id prompts are not served)")]
     [InlineData("/completions", """{"prompt": "x", "echo": true, "logprobs": 3}""", 400, "Only logprobs=0 is served")]
     [InlineData("/embeddings", """{"input": "x"}""", 404, "No route POST /v1/embeddings")]
-    public async Task A_bad_request_gets_OpenAIs_error_json_with_a_message_and_no_stack_trace(string path, string json, int status, string message)
+    public async Task ABadRequest_GetsOpenAIsErrorJsonWithAMessageAndNoStackTrace(string path, string json, int status, string message)
     {
         var (actual, body, text) = await PostAsync(path, json);
 
@@ -97,7 +97,7 @@ public sealed class EndpointTests(ServedModelFixture served) : IClassFixture<Ser
     }
 
     [Fact]
-    public async Task A_request_without_the_key_is_refused_with_401()
+    public async Task ARequestWithoutTheKey_IsRefusedWith401()
     {
         using var anonymous = new HttpClient();
 
@@ -108,7 +108,7 @@ public sealed class EndpointTests(ServedModelFixture served) : IClassFixture<Ser
     }
 
     [Fact]
-    public async Task Models_lists_the_served_model_with_its_context_length()
+    public async Task Models_ListsTheServedModelWithItsContextLength()
     {
         var text = await _http.GetStringAsync(new Uri(served.Server.BaseUrl + "/models"), TestContext.Current.CancellationToken);
 

@@ -46,7 +46,7 @@ public sealed class JudgedEvaluationTests : IDisposable
     }, TestContext.Current.CancellationToken);
 
     [Fact]
-    public async Task A_scripted_judge_server_in_every_documented_format_is_parsed_counted_and_retried_exactly()
+    public async Task AScriptedJudgeServerInEveryDocumentedFormat_IsParsedCountedAndRetriedExactly()
     {
         await using var model = LoadStories();
         await using var served = await OpenAICompatibleServer.StartAsync(model, new ServerOptions { Port = 0 }, TestContext.Current.CancellationToken);
@@ -86,7 +86,7 @@ public sealed class JudgedEvaluationTests : IDisposable
     }
 
     [Fact]
-    public async Task A_pairwise_judge_over_http_sees_the_order_swapped_on_every_other_question_and_its_verdicts_are_counted_exactly()
+    public async Task APairwiseJudgeOverHttp_SeesTheOrderSwappedOnEveryOtherQuestionAndItsVerdictsAreCountedExactly()
     {
         const string BaselineAnswer = "I am the baseline.";
         var plan = RunPlan.Create(DatasetCatalog.Default, ["alignbench_pairwise"]);
@@ -137,7 +137,7 @@ public sealed class JudgedEvaluationTests : IDisposable
     }
 
     [Fact]
-    public async Task Ratings_over_http_in_every_documented_format_are_aggregated_into_OpenCompasss_AlignBench_tables()
+    public async Task RatingsOverHttpInEveryDocumentedFormat_AreAggregatedIntoOpenCompasssAlignBenchTables()
     {
         var plan = RunPlan.Create(DatasetCatalog.Default, ["alignbench", "alignbench_autoj"]);
         var questions = AlignBenchQuestions(plan);
@@ -189,7 +189,7 @@ public sealed class JudgedEvaluationTests : IDisposable
     }
 
     [Fact]
-    public async Task Stories260K_served_as_both_model_and_judge_gives_verdicts_that_are_its_own_text_parsed()
+    public async Task Stories260KServedAsBothModelAndJudge_GivesVerdictsThatAreItsOwnTextParsed()
     {
         await using var model = LoadStories();
         await using var served = await OpenAICompatibleServer.StartAsync(model, new ServerOptions { Port = 0 }, TestContext.Current.CancellationToken);

@@ -9,7 +9,7 @@ namespace EvalTests.Server.Tests;
 public sealed class NodeClientTests(ServedModelFixture served) : IClassFixture<ServedModelFixture>
 {
     [Fact]
-    public async Task The_openai_npm_package_gets_a_chat_completion_a_stream_and_prompt_logprobs()
+    public async Task TheOpenaiNpmPackage_GetsAChatCompletionAStreamAndPromptLogprobs()
     {
         var client = Path.Combine(AppContext.BaseDirectory, "NodeClient");
         if (!Directory.Exists(Path.Combine(client, "node_modules", "openai")))

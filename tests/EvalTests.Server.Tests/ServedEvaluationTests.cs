@@ -17,7 +17,7 @@ public sealed class ServedEvaluationTests : IDisposable
     private static string Locate(DatasetCard card) => Path.Combine(SharedData.Datasets, card.Name);
 
     [Fact]
-    public async Task Served_through_the_OpenAI_backend_gives_the_same_predictions_and_scores_as_direct_in_gen_and_ppl_mode()
+    public async Task ServedThroughTheOpenAIBackend_GivesTheSamePredictionsAndScoresAsDirectInGenAndPplMode()
     {
         var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen", "ceval_ppl"], ["computer_network", "law"]);
         var settings = new RunSettings { WorkDir = _work.Path, BatchSize = 8, MaxOutLen = 16, Limit = 3 };

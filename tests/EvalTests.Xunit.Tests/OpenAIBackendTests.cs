@@ -7,7 +7,7 @@ namespace EvalTests.Xunit.Tests;
 public sealed class OpenAIBackendTests
 {
     [Fact]
-    public async Task An_openai_EvalModel_item_runs_through_dotnet_test_resumes_with_EVALTESTS_REUSE_and_writes_its_key_nowhere()
+    public async Task AnOpenaiEvalModelItem_RunsThroughDotnetTestResumesWithEVALTESTSREUSEAndWritesItsKeyNowhere()
     {
         const string Key = "sk-sample-project-secret-4f1c";
         await using var server = await ScriptedOpenAIServer.StartAsync((_, _) => ServerFault.None, answer: _ => "B");

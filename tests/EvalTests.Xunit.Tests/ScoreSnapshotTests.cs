@@ -19,9 +19,14 @@ public sealed class ScoreSnapshotTests
     private static readonly string Verified = Snapshot("onnx:sha256:aaaa", "1a2b3c", "50.00", "10.00");
 
     [Fact]
-    public void SameScores_Match()
+    public void SameScores_LaidOutWithOtherColumnWidths_Match()
     {
-        Assert.True(ScoreSnapshot.Matches(Verified, Verified, new EvalPlanFile(), out _));
+        // Not the same text, so the rows are parsed and compared cell by cell.
+        var received = Verified.Replace("ceval-law   ", "ceval-law      ", StringComparison.Ordinal);
+
+        Assert.NotEqual(Verified, received);
+        Assert.True(ScoreSnapshot.Matches(Verified, received, new EvalPlanFile(), out var reason));
+        Assert.Contains("within tolerance", reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EvalTests.Cli.Data;
 using EvalTests.Datasets;
 using Spectre.Console;
 

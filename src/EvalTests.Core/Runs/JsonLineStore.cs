@@ -10,7 +10,7 @@ namespace EvalTests.Runs;
 /// added, so a killed process keeps everything it finished; a line torn by the kill is skipped on load. Keys are
 /// <see cref="Models.RequestKey"/>s. It backs both a run's checkpoint (resume) and an API backend's response cache.
 /// </summary>
-internal sealed class JsonLineStore : IDisposable
+public sealed class JsonLineStore : IDisposable
 {
     private readonly ConcurrentDictionary<string, JsonNode> _entries = new(StringComparer.Ordinal);
     private readonly FileStream? _file;
@@ -49,6 +49,7 @@ internal sealed class JsonLineStore : IDisposable
     /// <summary>The file, or null for a store that keeps nothing.</summary>
     public string? Path { get; }
 
+    /// <summary>How many keys the store holds.</summary>
     public int Count => _entries.Count;
 
     /// <summary>Opens (or creates) the store in a file; a null path keeps nothing.</summary>
@@ -58,6 +59,7 @@ internal sealed class JsonLineStore : IDisposable
     public static JsonLineStore Open(string? folder, string name) =>
         new(folder is null ? null : System.IO.Path.Combine(folder, SafeFileName(name) + ".jsonl"));
 
+    /// <summary>The value stored under a key, if any.</summary>
     public bool TryGet(string key, out JsonNode value) => _entries.TryGetValue(key, out value!);
 
     /// <summary>The entries of stores other processes may still be writing, read once and never written.</summary>
@@ -80,6 +82,7 @@ internal sealed class JsonLineStore : IDisposable
         return entries;
     }
 
+    /// <summary>Stores a value under a key and appends it to the file at once (written unbuffered, so a failed write fails here).</summary>
     public void Add(string key, JsonNode value)
     {
         if (_file is null || !_entries.TryAdd(key, value))
@@ -105,6 +108,7 @@ internal sealed class JsonLineStore : IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public void Dispose() => _file?.Dispose();
 
     private static (string Key, JsonNode Value)? TryParse(string line)

@@ -13,7 +13,7 @@ public sealed class RunPlanShardTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(5)]
-    public void Shards_are_disjoint_and_together_are_the_plan_in_report_order(int count)
+    public void Shards_AreDisjointAndTogetherAreThePlanInReportOrder(int count)
     {
         var shards = Enumerable.Range(1, count).Select(i => Plan.Shard(i, count, Size)).ToList();
 
@@ -25,7 +25,7 @@ public sealed class RunPlanShardTests
     }
 
     [Fact]
-    public void The_split_is_the_same_every_time_and_balanced_by_size()
+    public void TheSplit_IsTheSameEveryTimeAndBalancedBySize()
     {
         var first = Plan.Shard(2, 3, Size).Tasks.Select(t => t.Abbr).ToList();
         var again = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen", "cmmlu_ppl"]).Shard(2, 3, Size).Tasks.Select(t => t.Abbr).ToList();
@@ -36,7 +36,7 @@ public sealed class RunPlanShardTests
     }
 
     [Fact]
-    public void A_shard_index_outside_1_to_n_is_refused()
+    public void AShardIndexOutside1ToN_IsRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Plan.Shard(0, 2, Size));
         Assert.Throws<ArgumentOutOfRangeException>(() => Plan.Shard(3, 2, Size));

@@ -22,7 +22,7 @@ public sealed class RunStagesTests : IDisposable
     private RunSettings Settings(string timestamp, RunMode mode = RunMode.All) => new() { WorkDir = _work.Path, Timestamp = timestamp, Mode = mode };
 
     [Fact]
-    public async Task Infer_then_eval_scores_exactly_as_all_and_eval_asks_no_model()
+    public async Task InferThenEval_ScoresExactlyAsAllAndEvalAsksNoModel()
     {
         var all = await new EvaluationRunner(Model(), Settings("all")).RunAsync(Plan, Locate, TestContext.Current.CancellationToken);
 
@@ -40,7 +40,7 @@ public sealed class RunStagesTests : IDisposable
     }
 
     [Fact]
-    public async Task Eval_rescores_recorded_answers_with_another_postprocessor()
+    public async Task Eval_RescoresRecordedAnswersWithAnotherPostprocessor()
     {
         var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network"]);
         var infer = await new EvaluationRunner(Model(), Settings("run", RunMode.Infer)).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
@@ -56,7 +56,7 @@ public sealed class RunStagesTests : IDisposable
     }
 
     [Fact]
-    public async Task Eval_without_predictions_names_the_missing_file()
+    public async Task EvalWithoutPredictions_NamesTheMissingFile()
     {
         var infer = await new EvaluationRunner(Model(), Settings("run", RunMode.Infer)).RunAsync(RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network"]), Locate, TestContext.Current.CancellationToken);
         var recorded = RecordedModel.FromRun(infer.Layout, null);
@@ -68,7 +68,7 @@ public sealed class RunStagesTests : IDisposable
     }
 
     [Fact]
-    public async Task A_continued_run_replays_every_answer_from_its_checkpoint_without_asking_the_model()
+    public async Task AContinuedRun_ReplaysEveryAnswerFromItsCheckpointWithoutAskingTheModel()
     {
         var first = await new EvaluationRunner(Model(), Settings("run")).RunAsync(Plan, Locate, TestContext.Current.CancellationToken);
         var model = Model();
@@ -82,7 +82,7 @@ public sealed class RunStagesTests : IDisposable
     }
 
     [Fact]
-    public async Task Errored_answers_are_not_checkpointed_so_a_continued_run_asks_them_again()
+    public async Task ErroredAnswers_AreNotCheckpointedSoAContinuedRunAsksThemAgain()
     {
         var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network"]);
         var failing = new ScriptedLanguageModel(_ => "C", abbr: "scripted") { Fails = p => p.ChatTurns[^1].Text.Contains("TCP", StringComparison.Ordinal) };
@@ -98,7 +98,7 @@ public sealed class RunStagesTests : IDisposable
     }
 
     [Fact]
-    public async Task An_unwritable_work_dir_is_named_before_the_model_is_asked_anything()
+    public async Task AnUnwritableWorkDir_IsNamedBeforeTheModelIsAskedAnything()
     {
         var file = _work.Write("not-a-folder", "x");
         var model = Model();
@@ -111,7 +111,7 @@ public sealed class RunStagesTests : IDisposable
     }
 
     [Fact]
-    public async Task A_cancelled_run_keeps_every_finished_dataset_and_its_checkpoint_and_resumes_from_them()
+    public async Task ACancelledRun_KeepsEveryFinishedDatasetAndItsCheckpointAndResumesFromThem()
     {
         using var cancel = new CancellationTokenSource();
         var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network", "law"]);
@@ -140,7 +140,7 @@ public sealed class RunStagesTests : IDisposable
     }
 
     [Fact]
-    public async Task A_full_disk_stops_the_run_naming_the_file_and_keeps_what_was_written()
+    public async Task AFullDisk_StopsTheRunNamingTheFileAndKeepsWhatWasWritten()
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -159,7 +159,7 @@ public sealed class RunStagesTests : IDisposable
     }
 
     [Fact]
-    public async Task A_token_budget_packs_batches_by_size_not_count_and_changes_no_answer()
+    public async Task ATokenBudget_PacksBatchesBySizeNotCountAndChangesNoAnswer()
     {
         var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network"]);
         var fixedCount = Model();

@@ -3,16 +3,18 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 
-namespace EvalTests.Datasets;
+using EvalTests.Datasets;
+
+namespace EvalTests.Cli.Data;
 
 /// <summary>Progress of a download: bytes so far and the total when the server tells it.</summary>
-public readonly record struct DownloadProgress(long Bytes, long? TotalBytes);
+internal readonly record struct DownloadProgress(long Bytes, long? TotalBytes);
 
 /// <summary>
 /// Downloads a benchmark's upstream archive into a data root: resumable (a <c>.part</c> file continued with an HTTP
 /// range request), verified (archive hash when pinned, then every extracted file against the card), and extracted.
 /// </summary>
-public sealed class DatasetDownloader(HttpClient http)
+internal sealed class DatasetDownloader(HttpClient http)
 {
     /// <summary>Downloads and installs <paramref name="card"/>'s files into <c>&lt;dataRoot&gt;/&lt;card name&gt;</c>.</summary>
     /// <returns>The benchmark folder.</returns>

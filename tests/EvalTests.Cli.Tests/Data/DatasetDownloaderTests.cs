@@ -3,7 +3,9 @@ using System.Net;
 using EvalTests.Datasets;
 using EvalTests.TestSupport;
 
-namespace EvalTests.Core.Tests.Datasets;
+using EvalTests.Cli.Data;
+
+namespace EvalTests.Cli.Tests.Data;
 
 /// <summary>Serves an archive built from ../shared/datasets on a loopback port, optionally dropping the first response halfway.</summary>
 internal sealed class LoopbackArchiveServer : IDisposable
