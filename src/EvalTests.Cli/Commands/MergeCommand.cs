@@ -33,7 +33,7 @@ internal static class MergeCommand
             var plan = RunPlan.Create(DatasetCatalog.Default, parse.GetValue(datasets)!, parse.GetValue(subsets));
             var roots = BuildDefaults.DataRoots(parse.GetValue(dataRoot));
             var folders = plan.Tasks.Select(t => t.Card).Distinct().ToDictionary(c => c.Name, roots.ResolveBenchmarkFolder);
-            var layout = new RunOutputLayout(parse.GetValue(workDir)!, DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture));
+            var layout = new RunOutputLayout(parse.GetValue(workDir)!, RunOutputLayout.NewTimestamp(TimeProvider.System));
             foreach (var run in parse.GetValue(runs)!)
             {
                 CopyRun(run, layout.RunFolder);
@@ -58,12 +58,12 @@ internal static class MergeCommand
     /// <summary>Copies a shard's configs, checkpoints, predictions and logs; two shards holding the same file are an error.</summary>
     private static void CopyRun(string run, string target)
     {
-        if (!Directory.Exists(Path.Combine(run, "predictions")))
+        if (!Directory.Exists(RunOutputLayout.Of(run).PredictionsFolder))
         {
             throw new DirectoryNotFoundException($"{Path.GetFullPath(run)} is not a run folder with predictions/ (pass the <work-dir>/<timestamp> folder each shard wrote).");
         }
 
-        foreach (var folder in new[] { "configs", "checkpoints", "predictions", "logs" })
+        foreach (var folder in RunOutputLayout.ShardFolders)
         {
             var source = Path.Combine(run, folder);
             if (!Directory.Exists(source))

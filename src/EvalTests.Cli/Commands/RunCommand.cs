@@ -73,7 +73,7 @@ internal static class RunCommand
             if (parse.GetValue(workers) > 1 && runMode != RunMode.Eval)
             {
                 // Each worker is this command on one shard (infer only) in one run folder; then this process scores it all.
-                timestamp ??= DateTime.Now.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+                timestamp ??= RunOutputLayout.NewTimestamp(TimeProvider.System);
                 var exit = await RunWorkersAsync(parse, parse.GetValue(workers), new RunOutputLayout(parse.GetValue(workDir)!, timestamp), output, cancellationToken);
                 if (exit != 0)
                 {
@@ -165,13 +165,13 @@ internal static class RunCommand
     /// </summary>
     private static async Task<int> RunWorkersAsync(ParseResult parse, int count, RunOutputLayout layout, TextWriter output, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.Combine(layout.RunFolder, "logs", "workers"));
+        Directory.CreateDirectory(Path.GetDirectoryName(layout.WorkerLog(1, count))!);
         var arguments = WithoutOptions(parse.Tokens.Select(t => t.Value).ToList(), "--max-num-workers", "--mode", "--shard", "--reuse", "-r");
         output.WriteLine($"Starting {count} workers on run {layout.Timestamp}.");
         var elapsed = Stopwatch.StartNew();
         var workers = Enumerable.Range(1, count).Select(async index =>
         {
-            var log = Path.Combine(layout.RunFolder, "logs", "workers", $"{index}of{count}.out");
+            var log = layout.WorkerLog(index, count);
             var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
             start.ArgumentList.Add(typeof(RunCommand).Assembly.Location);
             // Workers share the machine's cores rather than each taking them all.
@@ -251,7 +251,7 @@ internal static class RunCommand
         if (mode == RunMode.Infer)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{total} questions answered ({errored} errored); wall time {elapsed.TotalSeconds:F1} s."));
-            output.WriteLine($"Predictions: {Path.GetFullPath(Path.Combine(result.Layout.RunFolder, "predictions"))}");
+            output.WriteLine($"Predictions: {Path.GetFullPath(result.Layout.PredictionsFolder)}");
             output.WriteLine($"Score them with the same command and --mode eval --reuse {result.Layout.Timestamp}.");
             return 0;
         }

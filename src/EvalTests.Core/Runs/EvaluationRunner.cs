@@ -1,4 +1,3 @@
-using System.Globalization;
 using EvalTests.Datasets;
 using EvalTests.Models;
 using EvalTests.Prompts;
@@ -174,5 +173,5 @@ public sealed class EvaluationRunner
         return new RunResult(layout, summaryTimestamp, summary, ordered);
     }
 
-    private string Timestamp() => _clock.GetLocalNow().ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+    private string Timestamp() => RunOutputLayout.NewTimestamp(_clock);
 }

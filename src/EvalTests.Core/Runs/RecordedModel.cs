@@ -19,7 +19,7 @@ public sealed class RecordedModel : ILanguageModel
     /// <exception cref="InvalidDataException">The run recorded no config, or no model of that name.</exception>
     public static RecordedModel FromRun(RunOutputLayout layout, string? abbr)
     {
-        var folder = Path.Combine(layout.RunFolder, "configs");
+        var folder = layout.ConfigsFolder;
         var configs = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal).ToList() : [];
         var models = new List<JsonObject>();
         foreach (var config in configs)

@@ -11,8 +11,30 @@ public sealed record RunOutputLayout(string WorkDir, string Timestamp)
     /// <summary>The run folder.</summary>
     public string RunFolder => Path.Combine(WorkDir, Timestamp);
 
+    /// <summary>The layout of an existing run folder (<c>&lt;work_dir&gt;/&lt;timestamp&gt;</c>).</summary>
+    public static RunOutputLayout Of(string runFolder)
+    {
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(runFolder));
+        return new RunOutputLayout(Path.GetDirectoryName(full)!, Path.GetFileName(full));
+    }
+
+    /// <summary>The folders a run shard writes and <c>merge</c> gathers, by name under the run folder.</summary>
+    public static readonly IReadOnlyList<string> ShardFolders = ["configs", "checkpoints", "predictions", "logs"];
+
+    /// <summary>A run or summary timestamp (<c>yyyyMMdd_HHmmss</c>, local time, as OpenCompass names them).</summary>
+    public static string NewTimestamp(TimeProvider clock) => clock.GetLocalNow().ToString("yyyyMMdd_HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The folder of the dumped run configurations.</summary>
+    public string ConfigsFolder => Path.Combine(RunFolder, "configs");
+
+    /// <summary>The folder of predictions (every model's).</summary>
+    public string PredictionsFolder => Path.Combine(RunFolder, "predictions");
+
+    /// <summary>A worker process's output (<c>--max-num-workers</c>).</summary>
+    public string WorkerLog(int index, int count) => Path.Combine(RunFolder, "logs", "workers", $"{index}of{count}.out");
+
     /// <summary>The dumped run configuration.</summary>
-    public string ConfigFile(int processId) => Path.Combine(RunFolder, "configs", $"{Timestamp}_{processId}.json");
+    public string ConfigFile(int processId) => Path.Combine(ConfigsFolder, $"{Timestamp}_{processId}.json");
 
     /// <summary>The inference log of one dataset.</summary>
     public string InferLog(string model, string dataset) => Path.Combine(RunFolder, "logs", "infer", model, dataset + ".out");
@@ -21,7 +43,7 @@ public sealed record RunOutputLayout(string WorkDir, string Timestamp)
     public string EvalLog(string model, string dataset) => Path.Combine(RunFolder, "logs", "eval", model, dataset + ".out");
 
     /// <summary>The predictions of one dataset.</summary>
-    public string Predictions(string model, string dataset) => Path.Combine(RunFolder, "predictions", model, dataset + ".json");
+    public string Predictions(string model, string dataset) => Path.Combine(PredictionsFolder, model, dataset + ".json");
 
     /// <summary>The scores of one dataset.</summary>
     public string Results(string model, string dataset) => Path.Combine(RunFolder, "results", model, dataset + ".json");

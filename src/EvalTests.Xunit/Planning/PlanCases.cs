@@ -75,7 +75,8 @@ internal static class PlanCases
                 $"<EvalThreshold Include=\"{threshold.Target}\">: no subset or group of that name in the planned datasets ({string.Join(", ", valid)}). Names look like ceval, ceval-stem or ceval-computer_network."));
         }
 
-        foreach (var model in plan.Models.Where(m => !Directory.Exists(m.Path)))
+        // An API model (Backend="openai") has no folder to check.
+        foreach (var model in plan.Models.Where(m => m.Backend != "openai" && !Directory.Exists(m.Path)))
         {
             cases.Add(PlanError($"EvalModel.{model.Name}", $"<EvalModel Include=\"{model.Name}\">: Path '{model.Path}' does not exist."));
         }

@@ -3,45 +3,6 @@ using System.Text;
 
 namespace EvalTests.Onnx.Prompting.Jinja;
 
-/// <summary>The value of a name or attribute that does not exist: renders as nothing, is falsy, fails <c>is defined</c>.</summary>
-internal sealed class Undefined
-{
-    public static readonly Undefined Instance = new();
-
-    public override string ToString() => string.Empty;
-}
-
-/// <summary>A callable value (a global function, a macro-like builtin, a bound method).</summary>
-internal delegate object? JinjaCallable(List<object?> args, Dictionary<string, object?> kwargs);
-
-internal abstract record Expr;
-
-internal sealed record Literal(object? Value) : Expr;
-
-internal sealed record Name(string Identifier) : Expr;
-
-internal sealed record ListExpr(List<Expr> Items) : Expr;
-
-internal sealed record DictExpr(List<(Expr Key, Expr Value)> Items) : Expr;
-
-internal sealed record Attribute(Expr Target, string Name) : Expr;
-
-internal sealed record Subscript(Expr Target, Expr Index) : Expr;
-
-internal sealed record Slice(Expr Target, Expr? Start, Expr? Stop, Expr? Step) : Expr;
-
-internal sealed record Call(Expr Target, List<Expr> Args, List<(string Name, Expr Value)> Kwargs) : Expr;
-
-internal sealed record Filter(Expr Target, string Name, List<Expr> Args, List<(string Name, Expr Value)> Kwargs) : Expr;
-
-internal sealed record Test(Expr Target, string Name, bool Negated, List<Expr> Args) : Expr;
-
-internal sealed record Unary(string Op, Expr Operand) : Expr;
-
-internal sealed record Binary(string Op, Expr Left, Expr Right) : Expr;
-
-internal sealed record Conditional(Expr Condition, Expr Then, Expr? Else) : Expr;
-
 /// <summary>Tokenizes and parses Jinja expressions (the part inside <c>{{ }}</c> and after statement keywords).</summary>
 internal sealed class ExpressionParser
 {
@@ -50,7 +11,7 @@ internal sealed class ExpressionParser
 
     public ExpressionParser(string source)
     {
-        _tokens = Tokenize(source);
+        _tokens = ExpressionLexer.Tokenize(source);
     }
 
     public bool AtEnd => _position >= _tokens.Count;
@@ -242,7 +203,7 @@ internal sealed class ExpressionParser
         var kwargs = new List<(string, Expr)>();
         while (!Accept(")"))
         {
-            if (_position + 1 < _tokens.Count && _tokens[_position + 1] == "=" && IsIdentifier(Peek!))
+            if (_position + 1 < _tokens.Count && _tokens[_position + 1] == "=" && ExpressionLexer.IsIdentifier(Peek!))
             {
                 var name = Next();
                 Next();
@@ -309,11 +270,11 @@ internal sealed class ExpressionParser
 
         if (token[0] is '\'' or '"')
         {
-            var text = Unquote(token);
+            var text = ExpressionLexer.Unquote(token);
             // Adjacent string literals concatenate, as in Python.
             while (Peek is { } next && next.Length > 0 && next[0] is '\'' or '"')
             {
-                text += Unquote(Next());
+                text += ExpressionLexer.Unquote(Next());
             }
 
             return new Literal(text);
@@ -331,80 +292,8 @@ internal sealed class ExpressionParser
             "true" or "True" => new Literal(true),
             "false" or "False" => new Literal(false),
             "none" or "None" => new Literal(null),
-            _ when IsIdentifier(token) => new Name(token),
+            _ when ExpressionLexer.IsIdentifier(token) => new Name(token),
             _ => throw new JinjaException($"unexpected '{token}'"),
         };
-    }
-
-    private static bool IsIdentifier(string token) => token.Length > 0 && (char.IsLetter(token[0]) || token[0] == '_');
-
-    private static string Unquote(string token)
-    {
-        var builder = new StringBuilder();
-        for (var i = 1; i < token.Length - 1; i++)
-        {
-            var c = token[i];
-            if (c == '\\' && i + 1 < token.Length - 1)
-            {
-                var escaped = token[++i];
-                builder.Append(escaped switch { 'n' => '\n', 't' => '\t', 'r' => '\r', _ => escaped });
-            }
-            else
-            {
-                builder.Append(c);
-            }
-        }
-
-        return builder.ToString();
-    }
-
-    private static List<string> Tokenize(string source)
-    {
-        var tokens = new List<string>();
-        var i = 0;
-        while (i < source.Length)
-        {
-            var c = source[i];
-            if (char.IsWhiteSpace(c))
-            {
-                i++;
-                continue;
-            }
-
-            var start = i;
-            if (c is '\'' or '"')
-            {
-                i++;
-                while (i < source.Length && source[i] != c)
-                {
-                    i += source[i] == '\\' ? 2 : 1;
-                }
-
-                i++;
-            }
-            else if (char.IsLetter(c) || c == '_')
-            {
-                while (i < source.Length && (char.IsLetterOrDigit(source[i]) || source[i] == '_'))
-                {
-                    i++;
-                }
-            }
-            else if (char.IsDigit(c))
-            {
-                while (i < source.Length && (char.IsDigit(source[i]) || (source[i] == '.' && i + 1 < source.Length && char.IsDigit(source[i + 1]))))
-                {
-                    i++;
-                }
-            }
-            else
-            {
-                var two = i + 1 < source.Length ? source.Substring(i, 2) : string.Empty;
-                i += two is "==" or "!=" or "<=" or ">=" or "//" ? 2 : 1;
-            }
-
-            tokens.Add(source[start..Math.Min(i, source.Length)]);
-        }
-
-        return tokens;
     }
 }
