@@ -73,7 +73,7 @@ public sealed class OpenAICompatibleServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Address, options.Port));
         var app = builder.Build();
         var batcher = new RequestBatcher(model, options.MaxBatchSize, options.BatchWindow);
-        var served = new ServedModel(options.ModelId ?? model.Descriptor.Abbr, options.DefaultMaxTokens);
+        var served = new ServedModel(options.ModelId ?? model.Descriptor.Abbr, options.DefaultMaxTokens, model);
 
         app.Use(async (context, next) =>
         {

@@ -86,6 +86,11 @@ public sealed class EndpointTests(ServedModelFixture served) : IClassFixture<Ser
     [InlineData("/chat/completions", """{"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]}""", 404, "The model 'gpt-4o' does not exist")]
     [InlineData("/completions", """{"prompt": [1, 2, 3]}""", 400, "'prompt' must be a string or an array of strings (token-id prompts are not served)")]
     [InlineData("/completions", """{"prompt": "x", "echo": true, "logprobs": 3}""", 400, "Only logprobs=0 is served")]
+    [InlineData("/chat/completions", """{"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": {"name": "f"}}]}""", 400, "'tools' is not served")]
+    [InlineData("/chat/completions", """{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object"}}""", 400, "'response_format' is not served")]
+    [InlineData("/completions", """{"prompt": "x", "logit_bias": {"50256": -100}}""", 400, "'logit_bias' is not served")]
+    [InlineData("/chat/completions", """{"messages": [{"role": "user", "content": "Once upon a time"}], "max_tokens": 600}""", 400, "This model's maximum context length is 512 tokens. However, you requested 6")]
+    [InlineData("/completions", """{"prompt": "Once upon a time", "max_tokens": 509}""", 400, "This model's maximum context length is 512 tokens. However, you requested 514 tokens (5 in the prompt, 509 in the completion)")]
     [InlineData("/embeddings", """{"input": "x"}""", 404, "No route POST /v1/embeddings")]
     public async Task ABadRequest_GetsOpenAIsErrorJsonWithAMessageAndNoStackTrace(string path, string json, int status, string message)
     {

@@ -189,21 +189,38 @@ public sealed class JudgedEvaluationTests : IDisposable
     }
 
     [Fact]
-    public async Task Stories260KServedAsBothModelAndJudge_GivesVerdictsThatAreItsOwnTextParsed()
+    public async Task AModelServedAsBothAnswererAndJudge_GivesVerdictsThatAreItsOwnTextParsed()
     {
-        await using var model = LoadStories();
+        // llama-6M-random: 4,096 positions hold a GSM8K judge prompt (stories260K's 512 do not, and the server refuses
+        // a prompt that does not fit rather than cutting it; see the next spec).
+        await using var model = OnnxLanguageModel.Load(new OnnxModelOptions { ModelFolder = SharedData.Model("llama-6M-random") });
         await using var served = await OpenAICompatibleServer.StartAsync(model, new ServerOptions { Port = 0 }, TestContext.Current.CancellationToken);
         await using var answerer = await ConnectAsync(served.BaseUrl, abbr: null);
-        await using var judge = await ConnectAsync(served.BaseUrl, abbr: "stories260K-judge");
+        await using var judge = await ConnectAsync(served.BaseUrl, abbr: "llama-judge");
         var settings = new RunSettings { WorkDir = _work.Path, Timestamp = "self", BatchSize = 4, MaxOutLen = 24, JudgeMaxOutLen = 16, Limit = 4 };
 
         var result = await new EvaluationRunner(answerer, settings, judge: judge).RunAsync(Plan, Locate, TestContext.Current.CancellationToken);
 
-        var outputs = JsonNode.Parse(File.ReadAllText(Path.Combine(_work.Path, "self", "results", "stories260K", "gsm8k-llmjudge_replica0.json")))!;
+        var outputs = JsonNode.Parse(File.ReadAllText(Path.Combine(_work.Path, "self", "results", "llama-6M-random", "gsm8k-llmjudge_replica0.json")))!;
         var verdicts = Enumerable.Range(0, 4).Select(i => VerifierVerdict.Parse((string)outputs[$"{i}"]!["prediction"]!)).ToList();
         Assert.All(Enumerable.Range(0, 4), i => Assert.False(string.IsNullOrEmpty((string)outputs[$"{i}"]!["prediction"]!)));
         var expected = new SubsetScore(verdicts.Count(v => v == Verdict.Correct), verdicts.Count(v => v == Verdict.Incorrect), verdicts.Count(v => v == Verdict.NotAttempted), 0);
         Assert.Equal(expected, result.Tasks[0].Score.Score);
         Assert.Equal(0, judge.Usage.Failures);
+    }
+
+    [Fact]
+    public async Task AJudgePromptBeyondTheServedContext_IsRefused_AndItsSampleErrored_NotJudgedOnACutPrompt()
+    {
+        await using var model = LoadStories();
+        await using var served = await OpenAICompatibleServer.StartAsync(model, new ServerOptions { Port = 0 }, TestContext.Current.CancellationToken);
+        await using var answerer = await ConnectAsync(served.BaseUrl, abbr: null);
+        await using var judge = await ConnectAsync(served.BaseUrl, abbr: "stories260K-judge");
+        var settings = new RunSettings { WorkDir = _work.Path, Timestamp = "cut", BatchSize = 4, MaxOutLen = 24, JudgeMaxOutLen = 16, Limit = 2 };
+
+        var result = await new EvaluationRunner(answerer, settings, judge: judge).RunAsync(Plan, Locate, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, result.Tasks[0].Score.Score.Errored);
+        Assert.All(result.Tasks[0].Samples, s => Assert.Contains("maximum context length is 512 tokens", s.Error, StringComparison.Ordinal));
     }
 }

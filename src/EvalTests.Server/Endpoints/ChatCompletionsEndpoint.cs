@@ -16,6 +16,7 @@ internal static partial class ChatCompletionsEndpoint
     {
         var body = await RequestJson.ReadAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
         served.EnsureModel(RequestJson.OptionalString(body, "model"));
+        ServedModel.EnsureServed(body);
         if (RequestJson.OptionalInt(body, "n", 1, int.MaxValue) is > 1)
         {
             throw ApiError.BadRequest("Only n=1 is served (greedy decoding gives one answer).", "n");
@@ -27,11 +28,13 @@ internal static partial class ChatCompletionsEndpoint
         }
 
         // The .NET SDK sends max_completion_tokens, older clients max_tokens.
+        var maxTokensParam = body["max_completion_tokens"] is not null ? "max_completion_tokens" : "max_tokens";
         var maxTokens = RequestJson.OptionalInt(body, "max_completion_tokens", 1, int.MaxValue)
                         ?? RequestJson.OptionalInt(body, "max_tokens", 1, int.MaxValue)
                         ?? served.DefaultMaxTokens;
         var stops = RequestJson.StringOrArray(body, "stop");
         var prompt = Prompt.FromChat(Turns(body));
+        served.EnsureFits(prompt, maxTokens, maxTokensParam);
         var stream = RequestJson.OptionalBool(body, "stream");
         var includeUsage = body["stream_options"] is JsonObject streamOptions && RequestJson.OptionalBool(streamOptions, "include_usage");
 

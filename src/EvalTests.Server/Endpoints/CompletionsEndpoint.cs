@@ -17,6 +17,7 @@ internal static class CompletionsEndpoint
     {
         var body = await RequestJson.ReadAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
         served.EnsureModel(RequestJson.OptionalString(body, "model"));
+        ServedModel.EnsureServed(body);
         if (!batcher.ServesText)
         {
             throw ApiError.BadRequest($"The model '{served.Id}' serves chat only; /v1/completions needs a backend that works on raw text.");
@@ -54,6 +55,13 @@ internal static class CompletionsEndpoint
 
         var stops = RequestJson.StringOrArray(body, "stop");
         var settings = new GenerationSettings(Math.Max(1, maxTokens), stops);
+        if (served.Model is ITextCompletionModel text)
+        {
+            foreach (var prompt in prompts)
+            {
+                served.EnsureFits(text.Encode(prompt).Count, maxTokens, "max_tokens");
+            }
+        }
 
         // Every prompt of the request joins the batch at once; the batcher packs them with other clients' requests.
         var generations = maxTokens == 0
