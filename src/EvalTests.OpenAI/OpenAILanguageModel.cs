@@ -202,7 +202,7 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
         try
         {
             var echoed = await _sender.SendAsync("prompt log-probabilities", ct => PromptLogProbs.RequestAsync(_client.Pipeline, _options.BaseUrl, _model, text, ct), cancellationToken).ConfigureAwait(false);
-            var result = ToLogLikelihood(echoed, text, context);
+            var result = echoed.ToLogLikelihood(text, context);
             _usage.Tokens(echoed.PromptTokens ?? result.TokenLogProbs.Count + 1, 1);
             _cache.Add(key, ResultJson.From(result));
             return result;
@@ -211,39 +211,6 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
         {
             return new LogLikelihoodResult([], 0, ex.Message);
         }
-    }
-
-    /// <summary>
-    /// The prompt's own tokens (the reply also holds the one generated token): the first <c>usage.prompt_tokens</c>, or
-    /// those starting inside the prompt when the server reports no usage. The continuation is the tokens starting at or
-    /// after the context's end, counted back from the prompt's end so a BOS token's text does not shift the boundary.
-    /// </summary>
-    internal static LogLikelihoodResult ToLogLikelihood(EchoedPrompt echoed, string text, string context)
-    {
-        var textLength = text.EnumerateRunes().Count();
-        var count = echoed.PromptTokens is { } n && n <= echoed.Tokens.Count
-            ? n
-            : echoed.Offsets.Count == echoed.Tokens.Count ? echoed.Offsets.Count(o => o < textLength) : echoed.Tokens.Count - 1;
-        if (count < 1)
-        {
-            throw new MalformedReplyException("the completion reply echoes no prompt tokens");
-        }
-
-        var logProbs = new List<double>(count);
-        for (var i = 1; i < count; i++)
-        {
-            logProbs.Add(echoed.LogProbs[i] ?? throw new MalformedReplyException($"token {i} of the echoed prompt has no log-probability"));
-        }
-
-        var continuation = 0;
-        if (echoed.Offsets.Count == echoed.Tokens.Count)
-        {
-            var end = echoed.Offsets[count - 1] + echoed.Tokens[count - 1].EnumerateRunes().Count();
-            var boundary = end - (textLength - context.EnumerateRunes().Count());
-            continuation = Math.Min(count - 1, echoed.Offsets.Take(count).Count(o => o >= boundary));
-        }
-
-        return new LogLikelihoodResult(logProbs, continuation);
     }
 
     private List<ChatMessage> Messages(Prompt prompt)

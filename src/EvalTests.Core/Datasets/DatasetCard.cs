@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using EvalTests.Judging;
 
 namespace EvalTests.Datasets;
 

@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.Json;
-using EvalTests.Judging;
 
 namespace EvalTests.Datasets;
 

@@ -1,5 +1,4 @@
 using EvalTests.Python;
-using EvalTests.Reporting;
 
 namespace EvalTests.Judging;
 

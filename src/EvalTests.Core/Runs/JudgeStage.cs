@@ -1,3 +1,4 @@
+using EvalTests.Datasets;
 using EvalTests.Judging;
 using EvalTests.Models;
 using EvalTests.Runs.RunFolder;

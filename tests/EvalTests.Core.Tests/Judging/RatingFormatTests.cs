@@ -1,3 +1,4 @@
+using EvalTests.Datasets;
 using EvalTests.Judging;
 
 namespace EvalTests.Core.Tests.Judging;

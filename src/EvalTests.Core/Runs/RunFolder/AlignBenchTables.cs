@@ -1,4 +1,5 @@
 using System.Globalization;
+using EvalTests.Datasets;
 using EvalTests.Judging;
 using EvalTests.Python;
 using EvalTests.Reporting;

@@ -1,8 +1,6 @@
 using System.Collections;
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 
 using static EvalTests.Onnx.Prompting.Jinja.JinjaValues;
 
@@ -301,22 +299,4 @@ internal static class JinjaInterpreter
 
     private static object? Invoke(object? target, List<object?> args, Dictionary<string, object?> kwargs) =>
         target is JinjaCallable callable ? callable(args, kwargs) : throw new JinjaException($"{TypeName(target)} is not callable");
-
-    public static List<object?> Range(List<object?> args)
-    {
-        var (start, stop) = args.Count == 1 ? (0L, ToLong(args[0])) : (ToLong(args[0]), ToLong(args[1]));
-        var step = args.Count > 2 ? ToLong(args[2]) : 1;
-        var result = new List<object?>();
-        for (var i = start; step > 0 ? i < stop : i > stop; i += step)
-        {
-            result.Add(i);
-        }
-
-        return result;
-    }
-
-    public static string ConvertStrftime(string format) => format
-        .Replace("%Y", "yyyy", StringComparison.Ordinal).Replace("%m", "MM", StringComparison.Ordinal).Replace("%d", "dd", StringComparison.Ordinal)
-        .Replace("%B", "MMMM", StringComparison.Ordinal).Replace("%b", "MMM", StringComparison.Ordinal).Replace("%H", "HH", StringComparison.Ordinal)
-        .Replace("%M", "mm", StringComparison.Ordinal);
 }

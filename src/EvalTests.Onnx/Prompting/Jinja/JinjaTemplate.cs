@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace EvalTests.Onnx.Prompting.Jinja;
@@ -26,10 +25,7 @@ internal sealed class JinjaTemplate
     public string Render(IReadOnlyDictionary<string, object?> variables)
     {
         var scope = new Scope(null);
-        scope.Set("raise_exception", (JinjaCallable)((args, _) => throw new JinjaException($"the chat template raised: {JinjaValues.Str(args.FirstOrDefault())}")));
-        scope.Set("namespace", (JinjaCallable)((_, kwargs) => new Dictionary<string, object?>(kwargs)));
-        scope.Set("range", (JinjaCallable)((args, _) => JinjaInterpreter.Range(args)));
-        scope.Set("strftime_now", (JinjaCallable)((args, _) => DateTime.UtcNow.ToString(JinjaInterpreter.ConvertStrftime(JinjaValues.Str(args[0])), CultureInfo.InvariantCulture)));
+        JinjaGlobals.AddTo(scope);
         foreach (var (key, value) in variables)
         {
             scope.Set(key, JinjaValues.Normalize(value));

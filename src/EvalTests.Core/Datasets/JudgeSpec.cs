@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace EvalTests.Judging;
+namespace EvalTests.Datasets;
 
 /// <summary>What a judge model is asked to decide about each answer.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<JudgeKind>))]
@@ -58,4 +58,18 @@ public sealed record JudgeSpec
 
     /// <summary>The most tokens the judge may write; null uses the run's judge setting.</summary>
     public int? MaxOutLen { get; init; }
+}
+
+/// <summary>How a rating judge writes its score, named after OpenCompass's <c>AlignmentBenchSummarizer</c> judge types and MT-Bench.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RatingFormat>))]
+public enum RatingFormat
+{
+    /// <summary>A dict of per-dimension scores with <c>综合得分</c> (<c>post_process_alignbench</c>, judge type <c>general</c>).</summary>
+    [JsonStringEnumMemberName("alignbench")] AlignBench,
+
+    /// <summary>A single score in brackets, <c>[[8]]</c> or <c>评分: [[8]]</c> (<c>post_process_autoj</c>, judge type <c>autoj</c>).</summary>
+    [JsonStringEnumMemberName("autoj")] AutoJ,
+
+    /// <summary>MT-Bench's single-answer grading, <c>Rating: [[8]]</c> (<c>post_process_mtbench_single</c>).</summary>
+    [JsonStringEnumMemberName("mtbench")] MtBench,
 }

@@ -1,22 +1,8 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using EvalTests.Datasets;
 
 namespace EvalTests.Judging;
-
-/// <summary>How a rating judge writes its score, named after OpenCompass's <c>AlignmentBenchSummarizer</c> judge types and MT-Bench.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<RatingFormat>))]
-public enum RatingFormat
-{
-    /// <summary>A dict of per-dimension scores with <c>综合得分</c> (<c>post_process_alignbench</c>, judge type <c>general</c>).</summary>
-    [JsonStringEnumMemberName("alignbench")] AlignBench,
-
-    /// <summary>A single score in brackets, <c>[[8]]</c> or <c>评分: [[8]]</c> (<c>post_process_autoj</c>, judge type <c>autoj</c>).</summary>
-    [JsonStringEnumMemberName("autoj")] AutoJ,
-
-    /// <summary>MT-Bench's single-answer grading, <c>Rating: [[8]]</c> (<c>post_process_mtbench_single</c>).</summary>
-    [JsonStringEnumMemberName("mtbench")] MtBench,
-}
 
 /// <summary>Reads a rating judge's reply in its config's <see cref="RatingFormat"/>; null when the reply holds no rating.</summary>
 public static partial class RatingReader
