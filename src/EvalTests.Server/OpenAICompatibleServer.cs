@@ -65,6 +65,10 @@ public sealed class OpenAICompatibleServer : IAsyncDisposable
     /// <summary>How requests were batched so far.</summary>
     public BatchingStatistics Statistics => _batcher.Statistics;
 
+    private const string Routes = "GET /v1/models, POST /v1/chat/completions, POST /v1/completions, POST /tokenize";
+
+    private static readonly HashSet<string> ServedPaths = new(["/v1/models", "/v1/chat/completions", "/v1/completions", "/tokenize"], StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Starts listening.</summary>
     public static async Task<OpenAICompatibleServer> StartAsync(ILanguageModel model, ServerOptions options, CancellationToken cancellationToken = default)
     {
@@ -92,8 +96,7 @@ public sealed class OpenAICompatibleServer : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OperationCanceledException && !context.Response.HasStarted)
             {
-                // The message, not the stack: a client learns what failed without seeing our internals.
-                await Results.Json(ApiError.Body($"The server failed: {ex.Message}", "server_error"), statusCode: StatusCodes.Status500InternalServerError).ExecuteAsync(context).ConfigureAwait(false);
+                await ApiError.ServerFailure(ex.ToString()).ToResult().ExecuteAsync(context).ConfigureAwait(false);
             }
         });
 
@@ -117,7 +120,10 @@ public sealed class OpenAICompatibleServer : IAsyncDisposable
         app.MapPost("/v1/chat/completions", (Func<HttpContext, Task<IResult>>)(async http => await ChatCompletionsEndpoint.HandleAsync(http, served, batcher).ConfigureAwait(false) ?? Results.Empty));
         app.MapPost("/v1/completions", (Func<HttpContext, Task<IResult>>)(http => CompletionsEndpoint.HandleAsync(http, served, batcher)));
         app.MapPost("/tokenize", (Func<HttpContext, Task<IResult>>)(http => TokenizeEndpoint.HandleAsync(http, served, model as ITextCompletionModel, model.Descriptor.MaxSequenceLength)));
-        app.MapFallback((Func<HttpContext, IResult>)(http => new ApiError(StatusCodes.Status404NotFound, $"No route {http.Request.Method} {http.Request.Path}; served: GET /v1/models, POST /v1/chat/completions, POST /v1/completions, POST /tokenize.").ToResult()));
+        // A served path asked with another method is a 405 (as OpenAI answers it), any other path a 404; both in OpenAI's error JSON.
+        app.MapFallback((Func<HttpContext, IResult>)(http => new ApiError(
+            ServedPaths.Contains(http.Request.Path.Value ?? string.Empty) ? StatusCodes.Status405MethodNotAllowed : StatusCodes.Status404NotFound,
+            $"{(ServedPaths.Contains(http.Request.Path.Value ?? string.Empty) ? "Method not allowed:" : "No route")} {http.Request.Method} {http.Request.Path}; served: {Routes}.").ToResult()));
 
         try
         {

@@ -102,6 +102,16 @@ public sealed class EndpointTests(ServedModelFixture served) : IClassFixture<Ser
     }
 
     [Fact]
+    public async Task AKnownPathWithTheWrongMethod_GetsA405WithOpenAIsErrorJson()
+    {
+        using var response = await _http.GetAsync(new Uri(served.Server.BaseUrl + "/chat/completions"), TestContext.Current.CancellationToken);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.StartsWith("Method not allowed: GET /v1/chat/completions; served: ", (string?)body["error"]!["message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ARequestWithoutTheKey_IsRefusedWith401()
     {
         using var anonymous = new HttpClient();

@@ -41,7 +41,7 @@ internal static partial class ChatCompletionsEndpoint
         var result = await batcher.GenerateAsync(new GenerationRequest(prompt, new GenerationSettings(maxTokens, stops))).ConfigureAwait(false);
         if (result.Error is not null)
         {
-            throw new ApiError(StatusCodes.Status500InternalServerError, result.Error, "server_error");
+            throw ApiError.ServerFailure(result.Error);
         }
 
         var id = "chatcmpl-" + Guid.NewGuid().ToString("N");

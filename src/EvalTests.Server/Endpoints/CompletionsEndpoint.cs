@@ -85,7 +85,7 @@ internal static class CompletionsEndpoint
             var generated = generations[i].Result;
             if (generated?.Error is { } error)
             {
-                throw new ApiError(StatusCodes.Status500InternalServerError, error, "server_error");
+                throw ApiError.ServerFailure(error);
             }
 
             var echoed = echoes?[i].Result;
