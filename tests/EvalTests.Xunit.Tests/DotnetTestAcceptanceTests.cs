@@ -74,6 +74,19 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
     }
 
     [Fact]
+    public void UnderGitHubActions_TheScoresTableGoesToTheJobSummary()
+    {
+        var summary = Path.Combine(Project.Folder, "step-summary.md");
+
+        var (exit, output) = Project.Run(["test", "--no-build", "--filter", "ceval-law"], new Dictionary<string, string> { ["GITHUB_STEP_SUMMARY"] = summary });
+
+        Assert.True(exit == 0, output);
+        var markdown = File.ReadAllText(summary);
+        Assert.StartsWith("## EvalTests scores", markdown, StringComparison.Ordinal);
+        Assert.Matches(@"\| ceval-law +\| [0-9a-f]{6} +\| accuracy +\| ppl +\| +\d+\.\d\d \|", markdown);
+    }
+
+    [Fact]
     public void TrxReport_CarriesEachCasesScore()
     {
         var results = Path.Combine(Project.Folder, "trx");

@@ -36,6 +36,9 @@ internal static class EvaluationSession
 
     public static ModelEvaluation? For(string model) => Evaluations.GetValueOrDefault(model);
 
+    /// <summary>Every model's evaluation in this test run, in plan order.</summary>
+    public static IReadOnlyList<ModelEvaluation> All => [.. Evaluations.Values];
+
     public static async Task PrepareAsync(IReadOnlyList<EvalCase> cases, CancellationToken cancellationToken)
     {
         var plan = Plan;
