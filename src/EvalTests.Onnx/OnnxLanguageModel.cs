@@ -13,7 +13,7 @@ namespace EvalTests.Onnx;
 /// A local ONNX causal language model: tokenizes prompts as plain text (OpenCompass's rendering for models without a
 /// meta template), generates greedily with a KV cache, and scores log-likelihoods, in batches with left padding.
 /// </summary>
-public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, ITokenCounter, IBatchCapacity
+public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, ITokenCounter, IBatchCapacity, IReportsWork
 {
     private readonly OnnxDecoder _decoder;
     private readonly ITextTokenizer _tokenizer;
@@ -21,6 +21,8 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly int _contextLength;
     private readonly PromptCodec _prompts;
+    private long _naivePositions;
+    private long _probePositions;
 
     private OnnxLanguageModel(OnnxDecoder decoder, ITextTokenizer tokenizer, PromptCodec prompts, ModelConfig config, ModelDescriptor descriptor, string providerDescription, int contextLength)
     {
@@ -45,6 +47,9 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
     public bool SharesPrefixes { get; private set; } = true;
 
     internal ITextTokenizer Tokenizer => _tokenizer;
+
+    /// <inheritdoc/>
+    public WorkCounts Work => new(_decoder.TokensRun - _probePositions, _naivePositions);
 
     /// <summary>Whether the checkpoint is evaluated as a base or a chat model.</summary>
     public HfType HfType => _prompts.HfType;
@@ -160,6 +165,8 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
                         }
                     }
 
+                    // Alone and in full: the prompt, then one position per new token after the first.
+                    _naivePositions += prompts[k].Count + Math.Max(0, sequences[k].Tokens.Count - 1);
                     results[items[k].i] = new GenerationResult(text, prompts[k].Count, sequences[k].Tokens.Count, Finish: sequences[k].HitEos || sequences[k].Tokens.Count < maxNew ? FinishReason.Stop : FinishReason.Length);
                 }
             }
@@ -196,6 +203,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
             }
 
             var logProbs = ScoreSharingPrefixes(sequences, cancellationToken);
+            _naivePositions += sequences.Sum(s => (long)s.Count);
             return logProbs.Select((row, i) => new LogLikelihoodResult(row, continuation[i])).ToList();
         }
         finally
@@ -270,7 +278,16 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
         _gate.Wait(cancellationToken);
         try
         {
-            return BatchCapacityProbe.LargestBatch(_decoder, Math.Clamp(promptTokens + newTokens, 1, _contextLength), newTokens, limit, memoryBudget, minSpeedup, cancellationToken);
+            var before = _decoder.TokensRun;
+            try
+            {
+                return BatchCapacityProbe.LargestBatch(_decoder, Math.Clamp(promptTokens + newTokens, 1, _contextLength), newTokens, limit, memoryBudget, minSpeedup, cancellationToken);
+            }
+            finally
+            {
+                // Probing is not the plan's work.
+                _probePositions += _decoder.TokensRun - before;
+            }
         }
         finally
         {

@@ -229,4 +229,18 @@ public sealed class PrefixSharingTests
             AssertScoresAsAlone(model, request, result);
         }
     }
+    [Fact]
+    public async Task Work_CountsThePositionsRun_AgainstEveryRequestRunAloneInFull()
+    {
+        await using var model = Load("stories260K");
+        var question = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. Which toy did she like?";
+        LogLikelihoodRequest[] options = [.. new[] { "A ball", "A doll", "A kite", "A boat" }.Select(o => new LogLikelihoodRequest(new Prompt([new(TurnRole.Human, question), new(TurnRole.Bot, o)])))];
+
+        await model.LogLikelihoodAsync(options, TestContext.Current.CancellationToken);
+
+        var naive = options.Sum(o => (long)model.Encode(o.Prompt.ToPlainText()).Count);
+        Assert.Equal(naive, model.Work.NaivePositions);
+        Assert.Equal(model.Decoder.TokensRun, model.Work.PositionsRun);
+        Assert.True(model.Work.PositionsRun < naive / 2, $"{model.Work}: the question is run once, not four times");
+    }
 }

@@ -135,6 +135,11 @@ internal static class RunCommand
             }
 
             var code = Report(output, result, elapsed.Elapsed, (languageModel as IReportsUsage)?.Usage, runMode);
+            if (languageModel is IReportsWork { Work: { PositionsRun: > 0 } work })
+            {
+                output.WriteLine($"Work: {work}.");
+            }
+
             if (judge is IReportsUsage { Usage: { } judgeUsage })
             {
                 output.WriteLine($"Judge API usage: {judgeUsage}");

@@ -20,3 +20,24 @@ public interface IReportsUsage
     /// <summary>The totals so far.</summary>
     ModelUsage Usage { get; }
 }
+
+/// <summary>
+/// The token positions a local backend ran for a run's requests, against the naive plan that runs each request alone
+/// and in full (every option's whole prompt; every prompt plus one position per new token), as OpenCompass does.
+/// </summary>
+/// <param name="PositionsRun">Positions the backend ran (shared prefixes once, kept prefixes not again; probes excluded).</param>
+/// <param name="NaivePositions">Positions of the naive plan for the same requests.</param>
+public sealed record WorkCounts(long PositionsRun, long NaivePositions)
+{
+    /// <summary>One line for logs and the console.</summary>
+    public override string ToString() => PositionsRun == 0
+        ? "no positions run"
+        : FormattableString.Invariant($"positions run {PositionsRun:N0} / naive plan {NaivePositions:N0} ({(double)NaivePositions / PositionsRun:F1}× fewer)");
+}
+
+/// <summary>A backend that counts the positions it runs, so a run can report how much work its plan saved.</summary>
+public interface IReportsWork
+{
+    /// <summary>The totals so far.</summary>
+    WorkCounts Work { get; }
+}
