@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json.Serialization;
 
 namespace EvalTests.Datasets;
@@ -30,21 +31,23 @@ public enum AnswerMatch
     [JsonStringEnumMemberName("numeric")] Numeric,
 }
 
-/// <summary>The names the cards and OpenCompass's outputs use for the card enums: one mapping each.</summary>
+/// <summary>
+/// The names the cards and OpenCompass's outputs use for the card enums, read from the <c>JsonStringEnumMemberName</c>
+/// each member declares, so the card reader and the outputs share one spelling.
+/// </summary>
 public static class CardNames
 {
     /// <summary>The card's name of a format (<c>ceval-csv</c>, …).</summary>
-    public static string CardName(this DataFormat format) => format switch
-    {
-        DataFormat.CevalCsv => "ceval-csv",
-        DataFormat.CmmluCsv => "cmmlu-csv",
-        DataFormat.Gsm8kJsonl => "gsm8k-jsonl",
-        _ => "alignbench-jsonl",
-    };
+    public static string CardName(this DataFormat format) => JsonName(format);
 
     /// <summary>The card's name of a comparison (<c>exact</c>, <c>numeric</c>).</summary>
-    public static string CardName(this AnswerMatch match) => match == AnswerMatch.Numeric ? "numeric" : "exact";
+    public static string CardName(this AnswerMatch match) => JsonName(match);
 
     /// <summary>OpenCompass's name of a mode, as its summary's <c>mode</c> column writes it (<c>gen</c>, <c>ppl</c>).</summary>
-    public static string OpenCompassName(this EvalMode mode) => mode == EvalMode.Gen ? "gen" : "ppl";
+    public static string OpenCompassName(this EvalMode mode) => JsonName(mode);
+
+    private static string JsonName<T>(T value)
+        where T : struct, Enum =>
+        typeof(T).GetField(value.ToString())?.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name
+        ?? throw new ArgumentOutOfRangeException(nameof(value), value, $"{typeof(T).Name} has no card name for this value.");
 }

@@ -77,8 +77,9 @@ internal sealed class ForwardPass : IDisposable
                 ? Signature.Cache.Select(c => c.OutputName).Prepend(Signature.Logits).ToList()
                 : [Signature.Logits];
             using var options = new RunOptions();
-            var step = LogitsBytes(batch, seq) > int.MaxValue
-                ? StepOutputs.RunLarge(_session, options, names, values, outputNames, Signature, batch, seq, total, _vocab)
+            var logitsBytes = LogitsBytes(batch, seq);
+            var step = logitsBytes > int.MaxValue
+                ? StepOutputs.RunLarge(_session, options, names, values, outputNames, Signature, batch, seq, total, _vocab, logitsBytes)
                 : new StepOutputs(_session.Run(options, names, values, outputNames), keepPresent, Signature.LogitsType);
             Passes++;
             TokensRun += ids.Length;

@@ -43,10 +43,8 @@ internal sealed unsafe class StepOutputs : IDisposable
 
     /// <summary>Runs a pass whose logits exceed 2 GiB into buffers allocated here (presents as [batch, heads, total, head]).</summary>
     public static StepOutputs RunLarge(InferenceSession session, RunOptions options, List<string> names, List<OrtValue> values, IReadOnlyList<string> outputNames,
-        DecoderSignature signature, int batch, int seq, int total, int vocab)
+        DecoderSignature signature, int batch, int seq, int total, int vocab, long bytes)
     {
-        var elementSize = signature.LogitsType == TensorElementType.Float16 ? 2 : 4;
-        var bytes = (long)batch * seq * vocab * elementSize;
         var buffer = NativeMemory.Alloc((nuint)bytes);
         var outputs = new List<OrtValue>(outputNames.Count);
         try
@@ -79,7 +77,7 @@ internal sealed unsafe class StepOutputs : IDisposable
     {
         var vocab = Vocab;
         Span<float> scratch = vocab <= 4096 ? stackalloc float[vocab] : new float[vocab];
-        var values = Row((((long)row * seq) + position) * vocab, scratch);
+        var values = Row(Offset(row, position, seq), scratch);
         var best = 0;
         for (var v = 1; v < values.Length; v++)
         {
@@ -96,7 +94,7 @@ internal sealed unsafe class StepOutputs : IDisposable
     {
         var vocab = Vocab;
         Span<float> scratch = vocab <= 4096 ? stackalloc float[vocab] : new float[vocab];
-        return LogSoftmax(Row((((long)row * seq) + position) * vocab, scratch), token, scratch);
+        return LogSoftmax(Row(Offset(row, position, seq), scratch), token, scratch);
     }
 
     /// <summary>
@@ -131,7 +129,10 @@ internal sealed unsafe class StepOutputs : IDisposable
     }
 
     /// <summary>The logits of one position, copied (for tests).</summary>
-    public float[] PositionLogits(int row, int position, int seq) => Row((((long)row * seq) + position) * Vocab, new float[Vocab]).ToArray();
+    public float[] PositionLogits(int row, int position, int seq) => Row(Offset(row, position, seq), new float[Vocab]).ToArray();
+
+    /// <summary>Where a position's logits start in the [rows, seq, vocab] tensor (a long: large passes pass 2³¹ elements).</summary>
+    private long Offset(int row, int position, int seq) => (((long)row * seq) + position) * Vocab;
 
     public void Dispose()
     {

@@ -66,8 +66,7 @@ internal static class TokenizerLoader
                 continue;
             }
 
-            var space = line.IndexOf(' ', StringComparison.Ordinal);
-            pairs.Add(space > 0 ? (line[..space], line[(space + 1)..]) : throw new ModelLoadException($"{mergesFile}:{lineNumber}: \"{line}\" is not two tokens separated by a space."));
+            pairs.Add(BpeModel.SplitMerge(line) ?? throw new ModelLoadException($"{mergesFile}:{lineNumber}: \"{line}\" is not two tokens separated by a space."));
         }
 
         var model = new BpeModel(vocabulary, pairs, new BpeSettings(null, null, null, FuseUnknown: false, ByteFallback: false, IgnoreMerges: false),

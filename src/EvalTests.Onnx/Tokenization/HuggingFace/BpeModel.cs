@@ -64,6 +64,13 @@ internal sealed class BpeModel
         }
     }
 
+    /// <summary>A merge written as text (<c>"a b"</c>), split at its first space; null when it has none.</summary>
+    public static (string Left, string Right)? SplitMerge(string merge)
+    {
+        var space = merge.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0 ? (merge[..space], merge[(space + 1)..]) : null;
+    }
+
     public int? IdOf(string token) => _vocabulary.TryGetValue(token, out var id) ? id : null;
 
     public string? TokenOf(int id) => id >= 0 && id < _tokensById.Length ? _tokensById[id] : null;

@@ -103,8 +103,9 @@ internal sealed record PunctuationPreTokenizer(SplitBehavior Behavior) : IPreTok
     public IEnumerable<TextPiece> Split(TextPiece piece) =>
         Splitting.Apply(piece, Splitting.RuneMatches(piece.Text, IsPunctuation), Behavior, invert: false);
 
+    // Rust's is_ascii_punctuation (every printable ASCII character that is no letter or digit) or a Unicode P* category.
     private static bool IsPunctuation(Rune rune) =>
-        (rune.IsAscii && char.IsAsciiLetterOrDigit((char)rune.Value) is false && rune.Value is > 32 and < 127) ||
+        (rune.Value is > 32 and < 127 && !char.IsAsciiLetterOrDigit((char)rune.Value)) ||
         Rune.GetUnicodeCategory(rune) is UnicodeCategory.ConnectorPunctuation or UnicodeCategory.DashPunctuation or UnicodeCategory.OpenPunctuation
             or UnicodeCategory.ClosePunctuation or UnicodeCategory.InitialQuotePunctuation or UnicodeCategory.FinalQuotePunctuation or UnicodeCategory.OtherPunctuation;
 }

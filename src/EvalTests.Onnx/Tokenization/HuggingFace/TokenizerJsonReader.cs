@@ -102,11 +102,8 @@ internal sealed class TokenizerJsonReader
         return new BpeModel(vocabulary, pairs, settings, message => Error(message));
     }
 
-    private (string, string) SplitMerge(string merge, string path)
-    {
-        var space = merge.IndexOf(' ', StringComparison.Ordinal);
-        return space > 0 ? (merge[..space], merge[(space + 1)..]) : throw Error($"{path} (\"{merge}\") is not two tokens separated by a space");
-    }
+    private (string, string) SplitMerge(string merge, string path) =>
+        BpeModel.SplitMerge(merge) ?? throw Error($"{path} (\"{merge}\") is not two tokens separated by a space");
 
     private ITextNormalizer Normalizer(JsonElement element, string path) => Type(element, path) switch
     {
