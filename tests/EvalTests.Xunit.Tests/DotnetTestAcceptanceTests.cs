@@ -14,6 +14,7 @@ public sealed class SampleProjectFixture : IDisposable
                 <EvalDataset Include="ceval_gne" />
                 <EvalThreshold Include="ceval-computer_network" MinAccuracy="99" />
                 <EvalThreshold Include="ceval-law" MinAccuracy="0" />
+                <EvalThreshold Include="ceval-logic" MinAccuracy="60" Confidence="0.95" />
             """,
             properties: "<EvalTestsBatchSize>auto</EvalTestsBatchSize>");
         var (exit, output) = Project.Build();
@@ -67,7 +68,7 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
         var (exit, output) = Project.Test("--filter", "ceval-law", "--output", "Detailed");
 
         Assert.True(exit == 0, output);
-        Assert.Matches(@"total:\s+1\b", output);
+        Assert.Matches(@"succeeded:\s+1\b", output);
         Assert.Matches(@"RESULT ceval-law model=tiny mode=ppl accuracy=\d+\.\d\d stderr=\d+\.\d\d n=2", output);
         Assert.Contains("model loads in this run: 1", output, StringComparison.Ordinal);
         Assert.Matches(@"batch size \(auto\): ppl [1-9]\d*", output); // EvalTestsBatchSize=auto: measured, not the default
@@ -83,7 +84,28 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
         Assert.True(exit == 0, output);
         var markdown = File.ReadAllText(summary);
         Assert.StartsWith("## EvalTests scores", markdown, StringComparison.Ordinal);
-        Assert.Matches(@"\| ceval-law +\| [0-9a-f]{6} +\| accuracy +\| ppl +\| +\d+\.\d\d \|", markdown);
+        Assert.Matches(@"\| ceval-law \| tiny \| ppl \| \d+\.\d\d \| \d+\.\d\d \| 2 \| >= 0 \| pass \| - \|", markdown);
+    }
+
+    [Fact]
+    public void NoiseAwareThreshold_OnTwoQuestions_PassesWhateverTheScore()
+    {
+        // Even 0 of 2 is not below 60% with 95% confidence: P(X ≤ 0 | 2, 0.6) = 0.16.
+        var (exit, output) = Project.Test("--filter", "ceval-logic");
+
+        Assert.True(exit == 0, output);
+        Assert.Matches(@"ceval-logic\s+tiny\s+ppl\s+\d+\.\d\d\s+\d+\.\d\d\s+2\s+>= 60 @0\.95\s+pass", output);
+    }
+
+    [Fact]
+    public void PlainDotnetTest_EndsWithTheScoresTable()
+    {
+        var (exit, output) = Project.Test("--filter", "ceval-law");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("skipped EvalTests scores", output, StringComparison.Ordinal);
+        Assert.Matches(@"dataset\s+model\s+mode\s+score\s+stderr\s+n\s+threshold\s+verdict\s+snapshot", output);
+        Assert.Matches(@"ceval-law\s+tiny\s+ppl\s+\d+\.\d\d\s+\d+\.\d\d\s+2\s+>= 0\s+pass\s+-", output);
     }
 
     [Fact]
@@ -104,7 +126,7 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
         var (exit, output) = Project.Test("--filter", "Category=hard");
 
         Assert.True(exit == 0, output);
-        Assert.Matches(@"total:\s+9\b", output);
+        Assert.Matches(@"succeeded:\s+9\b", output);
     }
 
     [Fact]
@@ -121,7 +143,7 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
     {
         var (_, output) = Project.Test("--filter", "FullyQualifiedName~ceval-&FullyQualifiedName!~computer_network", "--output", "Detailed");
 
-        Assert.Matches(@"total:\s+56\b", output); // 51 subjects + 5 hyphenated groups (ceval-stem … ceval-hard)
+        Assert.Matches(@"succeeded:\s+56\b", output); // 51 subjects + 5 hyphenated groups (ceval-stem … ceval-hard)
         Assert.DoesNotContain("model loads in this run: 2", output, StringComparison.Ordinal);
         Assert.Contains("model loads in this run: 1", output, StringComparison.Ordinal);
     }
@@ -154,6 +176,72 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
         Assert.Matches(@"- ceval-law\s+\S+\s+accuracy\s+ppl\s+12\.34", output);
         Assert.Matches(@"\+ ceval-law\s+\S+\s+accuracy\s+ppl\s+\d+\.\d\d", output);
         Assert.Contains("EVALTESTS_ACCEPT=1", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The verified snapshot is rewritten as if an older model version had answered: its identity changed and its
+    /// per-question outcomes edited, so that this run (the candidate) loses, barely changes or gains questions.
+    /// </summary>
+    private string BaselineFromAnotherModelVersion(Func<string, string> outcomes)
+    {
+        var accept = new Dictionary<string, string> { ["EVALTESTS_ACCEPT"] = "1" };
+        var (accepted, acceptOutput) = Project.Run(["test", "--no-build", "--filter", "ceval_ppl_snapshot"], accept);
+        Assert.True(accepted == 0, acceptOutput);
+        var verified = Path.Combine(Project.SnapshotFolder, "tiny.ceval_ppl.verified.txt");
+        var text = File.ReadAllText(verified);
+        text = Regex.Replace(text, @"^identity: .*$", "identity: onnx:sha256:0ld0ld0ld0ld0ld0", RegexOptions.Multiline);
+        text = Regex.Replace(text, @"^(ceval-\S+\s+)([01ue-]+)$", m => m.Groups[1].Value + outcomes(m.Groups[2].Value), RegexOptions.Multiline);
+        File.WriteAllText(verified, text);
+        return verified;
+    }
+
+    [Fact]
+    public void NewModelVersion_LosingManyQuestions_FailsWithTheComparisonTable()
+    {
+        // The baseline answered every question right: the candidate loses each one it gets wrong (most of 104).
+        BaselineFromAnotherModelVersion(o => new string('1', o.Length));
+
+        var (exit, output) = Project.Test("--filter", "ceval_ppl_snapshot");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("significant drop beyond 0 points in", output, StringComparison.Ordinal);
+        Assert.Matches(@"\n\s*ceval\s+\d+\.\d\d\s+\d+\.\d\d\s+-\d+\.\d\d\s+0\.0000\s+bootstrap\s+104\s+REGRESSION", output);
+        Assert.Matches(@"mcnemar\s+2\s+not significant", output); // two questions per subset: never significant alone
+        Assert.True(File.Exists(Path.Combine(Project.SnapshotFolder, "tiny.ceval_ppl.received.txt")));
+        Assert.Contains("EVALTESTS_ACCEPT=1", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NewModelVersion_LosingOneQuestion_PassesAndSaysTheDropIsNotSignificant()
+    {
+        // The baseline differs in one question, which it answered right and this run did not.
+        BaselineFromAnotherModelVersion(o => o);
+        var verified = Path.Combine(Project.SnapshotFolder, "tiny.ceval_ppl.verified.txt");
+        var text = File.ReadAllText(verified);
+        var line = Regex.Match(text, @"^ceval-\S+\s+[01u]*[0u][01u]*$", RegexOptions.Multiline);
+        Assert.True(line.Success, text);
+        var wrong = line.Value.LastIndexOfAny(['0', 'u']);
+        File.WriteAllText(verified, text.Replace(line.Value, line.Value[..wrong] + "1" + line.Value[(wrong + 1)..], StringComparison.Ordinal));
+
+        var (exit, output) = Project.Test("--filter", "ceval_ppl_snapshot", "--output", "Detailed");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("not significant", output, StringComparison.Ordinal);
+        Assert.Contains("no significant drop beyond MaxDrop", output, StringComparison.Ordinal);
+        Assert.Matches(@"\n\s*ceval\s+tiny\s+-\s+-\s+-\s+-\s+-\s+-\s+not significant \(-\d+\.\d\d, p=", output); // the end-of-run table
+    }
+
+    [Fact]
+    public void NewModelVersion_GainingQuestions_PassesAndReportsTheGain()
+    {
+        // The baseline answered every question wrong: the candidate gains each one it gets right.
+        BaselineFromAnotherModelVersion(o => new string('0', o.Length));
+
+        var (exit, output) = Project.Test("--filter", "ceval_ppl_snapshot", "--output", "Detailed");
+
+        Assert.True(exit == 0, output);
+        Assert.Matches(@"\n\s*ceval\s+\d+\.\d\d\s+\d+\.\d\d\s+\+\d+\.\d\d\s+0\.0000\s+bootstrap\s+104\s+GAIN", output);
+        Assert.Contains("significant gain(s)", output, StringComparison.Ordinal);
     }
 }
 

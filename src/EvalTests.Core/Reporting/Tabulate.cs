@@ -16,8 +16,14 @@ public static class Tabulate
     private const int MinPadding = 2;
 
     /// <summary>Formats a table whose first row is the header.</summary>
-    public static string Simple(IReadOnlyList<IReadOnlyList<string>> table)
+    /// <param name="table">The header row, then the rows.</param>
+    /// <param name="reformatNumbers">
+    /// Rewrite numeric cells with two decimals, as OpenCompass's <c>floatfmt='.2f'</c> does; false keeps each number as
+    /// written (a p-value's four decimals, a sign), aligned all the same.
+    /// </param>
+    public static string Simple(IReadOnlyList<IReadOnlyList<string>> table, bool reformatNumbers = true)
     {
+        ArgumentNullException.ThrowIfNull(table);
         var header = table[0];
         var rows = table.Skip(1).ToList();
         var columns = header.Count;
@@ -31,7 +37,7 @@ public static class Tabulate
             var values = rows.Select(r => c < r.Count ? r[c] : string.Empty).ToList();
             var type = values.Select(CellType).DefaultIfEmpty(ColumnType.String).Max();
             numeric[c] = type != ColumnType.String && values.Count > 0;
-            var formatted = values.Select(v => Format(v, type)).ToList();
+            var formatted = values.Select(v => reformatNumbers ? Format(v, type) : v).ToList();
             if (numeric[c])
             {
                 var decimals = formatted.Select(AfterPoint).ToList();

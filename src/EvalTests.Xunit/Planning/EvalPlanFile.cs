@@ -54,7 +54,17 @@ public sealed record PlannedDataset(string Name, int? Limit);
 /// <param name="MinAccuracy">The lowest passing accuracy, in percent.</param>
 /// <param name="Model">Only for this model, when set.</param>
 /// <param name="Mode">Only for this mode (gen or ppl), when set.</param>
-public sealed record PlannedThreshold(string Target, double MinAccuracy, string? Model, string? Mode);
+public sealed record PlannedThreshold(string Target, double MinAccuracy, string? Model, string? Mode)
+{
+    /// <summary>When set, the score fails only when it is below the minimum with this confidence (one-sided); else any score below fails.</summary>
+    public double? Confidence { get; init; }
+}
+
+/// <summary>How a config's snapshot gates a new model version (an <c>&lt;EvalSnapshot&gt;</c> item).</summary>
+/// <param name="Target">A benchmark (<c>ceval</c>), a config short name (<c>ceval_gen</c>) or full name, or <c>*</c>.</param>
+/// <param name="MaxDrop">The largest drop in points that passes even when significant; empty for the project default.</param>
+/// <param name="Confidence">The confidence a drop must be significant at to fail; empty for the project default.</param>
+public sealed record PlannedSnapshot(string Target, double? MaxDrop, double? Confidence);
 
 /// <summary>
 /// The evaluation plan MSBuild writes next to the test assembly (<c>evaltests.plan.json</c>) from the project's
@@ -73,6 +83,15 @@ public sealed record EvalPlanFile
 
     /// <summary>The thresholds.</summary>
     public IReadOnlyList<PlannedThreshold> Thresholds { get; init; } = [];
+
+    /// <summary>Per-config settings of the regression gate.</summary>
+    public IReadOnlyList<PlannedSnapshot> Snapshots { get; init; } = [];
+
+    /// <summary>The regression gate's default largest allowed drop, in points (<c>EvalTestsMaxDrop</c>).</summary>
+    public double? MaxDrop { get; init; }
+
+    /// <summary>The regression gate's default confidence (<c>EvalTestsConfidence</c>).</summary>
+    public double? Confidence { get; init; }
 
     /// <summary>The data root (else the usual resolution: environment variable, then the per-user cache).</summary>
     public string? DataRoot { get; init; }
@@ -110,14 +129,51 @@ public sealed record EvalPlanFile
     /// <summary>Snapshot tolerance in standard errors of the recorded score.</summary>
     public double SnapshotToleranceStandardErrors { get; init; }
 
+    /// <summary>The gate of a snapshot case: its config's or benchmark's item, else the project defaults (0 points, 0.95).</summary>
+    internal Comparison.GateSettings GateFor(ObjectModel.EvalCase target)
+    {
+        // The most specific item wins: config full name, then short name, then benchmark, then '*'.
+        var item = new[] { target.Config, target.ConfigShortName, target.Name, "*" }
+            .Select(name => Snapshots.FirstOrDefault(s => string.Equals(s.Target, name, StringComparison.OrdinalIgnoreCase)))
+            .FirstOrDefault(s => s is not null);
+        var defaults = new Comparison.GateSettings();
+        return new Comparison.GateSettings(
+            item?.MaxDrop ?? MaxDrop ?? defaults.MaxDrop,
+            item?.Confidence ?? Confidence ?? defaults.Confidence);
+    }
+
+    private void Validate(string path)
+    {
+        var confidences = Thresholds.Select(t => ($"<EvalThreshold Include=\"{t.Target}\"> Confidence", t.Confidence))
+            .Concat(Snapshots.Select(s => ($"<EvalSnapshot Include=\"{s.Target}\"> Confidence", s.Confidence)))
+            .Append(("The EvalTestsConfidence property", Confidence));
+        foreach (var (setting, confidence) in confidences)
+        {
+            if (confidence is <= 0 or >= 1)
+            {
+                throw new InvalidDataException($"{path}: {setting} is {confidence}; expected a confidence between 0 and 1 (e.g. 0.95).");
+            }
+        }
+
+        foreach (var (setting, maxDrop) in Snapshots.Select(s => ($"<EvalSnapshot Include=\"{s.Target}\"> MaxDrop", s.MaxDrop)).Append(("The EvalTestsMaxDrop property", MaxDrop)))
+        {
+            if (maxDrop is < 0)
+            {
+                throw new InvalidDataException($"{path}: {setting} is {maxDrop}; expected points of accuracy, 0 or more (e.g. 1).");
+            }
+        }
+    }
+
     /// <summary>Reads the plan.</summary>
     /// <exception cref="InvalidDataException">The file is not a valid plan.</exception>
     public static EvalPlanFile Read(string path)
     {
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllText(path), PlanJsonContext.Default.EvalPlanFile)
+            var plan = JsonSerializer.Deserialize(File.ReadAllText(path), PlanJsonContext.Default.EvalPlanFile)
                 ?? throw new InvalidDataException($"{path}: the evaluation plan is empty.");
+            plan.Validate(path);
+            return plan;
         }
         catch (JsonException ex)
         {
@@ -126,6 +182,36 @@ public sealed record EvalPlanFile
     }
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, AllowTrailingCommas = true, NumberHandling = JsonNumberHandling.AllowReadingFromString)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, AllowTrailingCommas = true, NumberHandling = JsonNumberHandling.AllowReadingFromString,
+    Converters = [typeof(OptionalNumberConverter)])]
 [JsonSerializable(typeof(EvalPlanFile))]
 internal sealed partial class PlanJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// An optional number as MSBuild writes it: every item metadata is a string, and unset metadata is the empty string,
+/// which means "not set" (null) rather than an error.
+/// </summary>
+internal sealed class OptionalNumberConverter : JsonConverter<double?>
+{
+    public override double? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.TokenType switch
+    {
+        JsonTokenType.Null => null,
+        JsonTokenType.Number => reader.GetDouble(),
+        JsonTokenType.String when reader.GetString() is { Length: 0 } => null,
+        JsonTokenType.String when double.TryParse(reader.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) => value,
+        _ => throw new JsonException($"expected a number or nothing, found {(reader.TokenType == JsonTokenType.String ? $"'{reader.GetString()}'" : reader.TokenType.ToString())}"),
+    };
+
+    public override void Write(Utf8JsonWriter writer, double? value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (value is { } number)
+        {
+            writer.WriteNumberValue(number);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+}

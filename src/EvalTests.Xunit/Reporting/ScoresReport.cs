@@ -1,14 +1,15 @@
 using System.Text;
-using EvalTests.Xunit.Runners;
 using Microsoft.Testing.Platform.Builder;
+using Microsoft.Testing.Platform.Extensions.Messages;
 using Microsoft.Testing.Platform.Extensions.TestHost;
+using Microsoft.Testing.Platform.Messages;
 using Microsoft.Testing.Platform.Services;
 
 namespace EvalTests.Xunit.Reporting;
 
 /// <summary>
 /// Registers the scores report with Microsoft.Testing.Platform; the package's MSBuild targets name this hook, so a
-/// <c>dotnet test</c> in GitHub Actions writes the scores to the job's summary without extra flags.
+/// plain <c>dotnet test</c> ends with the scores table, and in GitHub Actions writes it to the job's summary.
 /// </summary>
 public static class TestingPlatformBuilderHook
 {
@@ -18,45 +19,65 @@ public static class TestingPlatformBuilderHook
     public static void AddExtensions(ITestApplicationBuilder builder, string[] arguments)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.TestHost.AddTestSessionLifetimeHandler(_ => new ScoresReport());
+        builder.TestHost.AddTestSessionLifetimeHandler(services => new ScoresReport(services.GetMessageBus()));
     }
 }
 
 /// <summary>
-/// At the end of the test session, OpenCompass's summary table of every model evaluated, as Markdown, appended to
-/// <c>$GITHUB_STEP_SUMMARY</c> when GitHub Actions sets it. (The console shows each case's RESULT line with
-/// <c>--output Detailed</c>; <c>dotnet test</c> under Microsoft.Testing.Platform does not forward an extension's own
-/// console output, so the table is not printed there — measured with SDK 10.0.100.)
+/// At the end of the test session, the table of what ran (<see cref="SessionReport"/>): on the console, and as Markdown
+/// appended to <c>$GITHUB_STEP_SUMMARY</c> when GitHub Actions sets it.
 /// </summary>
-internal sealed class ScoresReport : ITestSessionLifetimeHandler
+/// <remarks>
+/// <c>dotnet test</c> under Microsoft.Testing.Platform (SDK 10.0.1xx–4xx) prints neither an extension's output device
+/// messages nor a passed test's output; it prints failed and skipped results with their reasons. So the table is
+/// reported as one result named "EvalTests scores" in the skipped state, which shows it on every console (and counts
+/// as one skipped result). <c>EVALTESTS_CONSOLE_SCORES=0</c> turns it off.
+/// </remarks>
+internal sealed class ScoresReport(IMessageBus messageBus) : ITestSessionLifetimeHandler, IDataProducer
 {
+    public const string ConsoleVariable = "EVALTESTS_CONSOLE_SCORES";
+
     public string Uid => nameof(ScoresReport);
 
     public string Version => "1.0.0";
 
     public string DisplayName => "EvalTests scores";
 
-    public string Description => "Writes OpenCompass's summary table of the evaluated models to the GitHub Actions job summary.";
+    public string Description => "Prints the scores table of the evaluated models at the end of the run and writes it to the GitHub Actions job summary.";
 
-    public Task<bool> IsEnabledAsync() => Task.FromResult(!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY")));
+    public Type[] DataTypesProduced => [typeof(TestNodeUpdateMessage)];
+
+    public Task<bool> IsEnabledAsync() => Task.FromResult(true);
 
     public Task OnTestSessionStartingAsync(ITestSessionContext testSessionContext) => Task.CompletedTask;
 
     public async Task OnTestSessionFinishingAsync(ITestSessionContext testSessionContext)
     {
         ArgumentNullException.ThrowIfNull(testSessionContext);
-        var evaluations = EvaluationSession.All.Where(e => e.Result is not null).ToList();
-        if (evaluations.Count == 0 || Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is not { Length: > 0 } stepSummary)
+        if (SessionReport.IsEmpty)
         {
             return;
         }
 
-        var markdown = new StringBuilder("## EvalTests scores\n\n");
-        foreach (var evaluation in evaluations)
+        if (Environment.GetEnvironmentVariable(ConsoleVariable) is not ("0" or "false"))
         {
-            markdown.Append(evaluation.Result!.Summary.ToMarkdown()).Append("\n\n");
+            var indented = string.Join('\n', SessionReport.ToText().Split('\n').Select(line => "  " + line));
+            var node = new TestNode
+            {
+                Uid = new TestNodeUid("evaltests-scores"),
+                DisplayName = "EvalTests scores",
+                // TRX needs a class and method for every result; this one has none of its own.
+                Properties = new PropertyBag(
+                    new SkippedTestNodeStateProperty(indented.TrimStart()),
+                    new TestMethodIdentifierProperty(typeof(ScoresReport).Assembly.FullName!, "EvalTests", "EvalTests", "scores", 0, [], "System.Void")),
+            };
+            await messageBus.PublishAsync(this, new TestNodeUpdateMessage(testSessionContext.SessionUid, node)).ConfigureAwait(false);
         }
 
-        await File.AppendAllTextAsync(stepSummary, markdown.ToString(), testSessionContext.CancellationToken).ConfigureAwait(false);
+        if (Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } stepSummary)
+        {
+            var markdown = new StringBuilder("## EvalTests scores\n\n").Append(SessionReport.ToMarkdown()).Append('\n');
+            await File.AppendAllTextAsync(stepSummary, markdown.ToString(), testSessionContext.CancellationToken).ConfigureAwait(false);
+        }
     }
 }

@@ -1,9 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
+using EvalTests.Comparison;
 using EvalTests.Reporting;
 using EvalTests.Runs;
 using EvalTests.Xunit.ObjectModel;
 using EvalTests.Xunit.Planning;
+using EvalTests.Xunit.Reporting;
+using EvalTests.Xunit.Runners.Snapshots;
 using Xunit;
 
 namespace EvalTests.Xunit.Runners;
@@ -59,18 +62,65 @@ public sealed class EvaluationCases
         }));
 
         var details = string.Create(CultureInfo.InvariantCulture, $"n={total}, model {target.Model}, mode {mode}");
+        var thresholds = plan.Thresholds.Where(t => Applies(t, target, mode)).ToList();
+        var failures = new List<string>();
         if (InvalidAnswers(target.Name, total, invalid, plan.MaxInvalidFraction, details, firstError) is { } invalidMessage)
         {
-            Assert.Fail(invalidMessage);
+            failures.Add(invalidMessage);
         }
 
-        foreach (var threshold in plan.Thresholds.Where(t => Applies(t, target, mode)))
+        foreach (var threshold in thresholds)
         {
-            if (BelowThreshold(target.Name, accuracy, threshold.MinAccuracy, details) is { } belowMessage)
+            var below = threshold.Confidence is { } confidence
+                ? BelowWithConfidence(target, evaluation.Plan!, result, threshold.MinAccuracy, confidence, accuracy, details)
+                : BelowThreshold(target.Name, accuracy, threshold.MinAccuracy, details);
+            if (below is not null)
             {
-                Assert.Fail(belowMessage);
+                failures.Add(below);
             }
         }
+
+        SessionReport.AddCase(new CaseReport(target.Abbr, target.Model, mode, accuracy, standardError, total,
+            thresholds.Count == 0 ? "-" : string.Join(", ", thresholds.Select(Describe)), failures.Count == 0 ? "pass" : "FAIL"));
+        if (failures.Count > 0)
+        {
+            Assert.Fail(string.Join(Environment.NewLine, failures));
+        }
+    }
+
+    private static string Describe(PlannedThreshold threshold) => threshold.Confidence is { } confidence
+        ? string.Create(CultureInfo.InvariantCulture, $">= {threshold.MinAccuracy:0.##} @{confidence:0.###}")
+        : string.Create(CultureInfo.InvariantCulture, $">= {threshold.MinAccuracy:0.##}");
+
+    /// <summary>
+    /// A noise-aware threshold: fails only when the score is below the minimum with the confidence — for a subset the
+    /// exact binomial tail, for a group the bootstrap upper bound of its naive average. Null when it passes.
+    /// </summary>
+    private static string? BelowWithConfidence(EvalCase target, RunPlan plan, RunResult result, double minimum, double confidence, double accuracy, string details)
+    {
+        if (double.IsNaN(accuracy))
+        {
+            return BelowThreshold(target.Name, accuracy, minimum, details);
+        }
+
+        if (target.Kind == EvalCaseKind.Subset)
+        {
+            var score = result.Tasks.Single(t => t.Task.Abbr == target.Abbr).Score.Score;
+            var p = ThresholdTest.SubsetP(score.Correct, score.Total, minimum);
+            return p < 1 - confidence
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"{target.Name}: accuracy {accuracy:F2} is below {minimum:F2} with confidence {confidence:0.###} (exact binomial p = {p:0.0000}, {score.Correct} of {score.Total}) ({details})")
+                : null;
+        }
+
+        var members = plan.Groups.Single(g => g.Name == target.Abbr).Members.ToHashSet(StringComparer.Ordinal);
+        var subsets = result.Tasks.Where(t => members.Contains(t.Task.Abbr))
+            .Select(t => (IReadOnlyList<double>)[.. t.Samples.Select(s => s.Outcome == Scoring.SampleOutcome.Correct ? 1.0 : 0.0)])
+            .ToList();
+        return ThresholdTest.GroupBelow(subsets, minimum, confidence, out var bound)
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"{target.Name}: average {accuracy:F2} is below {minimum:F2} with confidence {confidence:0.###} (bootstrap upper bound {bound:F2}) ({details})")
+            : null;
     }
 
     /// <summary>Why a score misses its threshold; null when it meets it. No score (NaN: every judgement unparsed) meets none.</summary>

@@ -1,0 +1,112 @@
+namespace EvalTests.Comparison;
+
+/// <summary>One subset's per-question scores on both sides, on the same questions in the same order (1/0 for accuracy).</summary>
+/// <param name="Name">The subset.</param>
+/// <param name="Baseline">The baseline's score of each question.</param>
+/// <param name="Candidate">The candidate's score of the same questions.</param>
+public sealed record PairedSubset(string Name, IReadOnlyList<double> Baseline, IReadOnlyList<double> Candidate);
+
+/// <summary>A paired bootstrap's estimate of a change in a group mean.</summary>
+/// <param name="Delta">Candidate minus baseline, in points (×100), on the observed questions.</param>
+/// <param name="P">The two-sided p-value: twice the smaller share of resamples on either side of zero, at most 1.</param>
+public sealed record BootstrapEstimate(double Delta, double P);
+
+/// <summary>
+/// The paired bootstrap over questions, stratified by subset, for a group's naive average (the mean of its subsets'
+/// means, as OpenCompass averages a group): every resample draws each subset's questions with replacement, keeping
+/// each question's two scores together. Seeded, so the same inputs always give the same p-value.
+/// </summary>
+public static class PairedBootstrap
+{
+    /// <summary>Resamples drawn by default.</summary>
+    public const int DefaultResamples = 10_000;
+
+    /// <summary>The fixed seed of every comparison, so that a gate's verdict is reproducible.</summary>
+    public const int DefaultSeed = 20_250_101;
+
+    /// <summary>The change of the group mean from baseline to candidate, with its two-sided p-value.</summary>
+    public static BootstrapEstimate Compare(IReadOnlyList<PairedSubset> subsets, int resamples = DefaultResamples, int seed = DefaultSeed)
+    {
+        var differences = Validate(subsets).Select(s => s.Baseline.Select((b, i) => s.Candidate[i] - b).ToArray()).ToList();
+        var observed = GroupMean(differences);
+        var random = new Random(seed);
+        int atMostZero = 0, atLeastZero = 0;
+        for (var r = 0; r < resamples; r++)
+        {
+            var delta = ResampledGroupMean(differences, random);
+            // A resample within rounding of zero counts on both sides (as an exact zero would).
+            if (delta <= 1e-12)
+            {
+                atMostZero++;
+            }
+
+            if (delta >= -1e-12)
+            {
+                atLeastZero++;
+            }
+        }
+
+        var p = Math.Min(1.0, 2.0 * Math.Min(atMostZero, atLeastZero) / resamples);
+        return new BootstrapEstimate(100 * observed, p);
+    }
+
+    /// <summary>
+    /// The one-sided upper confidence bound of a group mean (points, ×100): the <paramref name="confidence"/> quantile
+    /// of the resampled means. A noise-aware threshold fails only when even this bound is below the minimum.
+    /// </summary>
+    public static double UpperBound(IReadOnlyList<IReadOnlyList<double>> subsets, double confidence, int resamples = DefaultResamples, int seed = DefaultSeed)
+    {
+        ArgumentNullException.ThrowIfNull(subsets);
+        if (subsets.Count == 0 || subsets.Any(s => s.Count == 0))
+        {
+            throw new ArgumentException("Every subset of a group needs at least one question.", nameof(subsets));
+        }
+
+        var scores = subsets.Select(s => s.ToArray()).ToList();
+        var random = new Random(seed);
+        var means = new double[resamples];
+        for (var r = 0; r < resamples; r++)
+        {
+            means[r] = ResampledGroupMean(scores, random);
+        }
+
+        Array.Sort(means);
+        var index = Math.Clamp((int)Math.Ceiling(confidence * resamples) - 1, 0, resamples - 1);
+        return 100 * means[index];
+    }
+
+    private static IReadOnlyList<PairedSubset> Validate(IReadOnlyList<PairedSubset> subsets)
+    {
+        ArgumentNullException.ThrowIfNull(subsets);
+        foreach (var subset in subsets)
+        {
+            if (subset.Baseline.Count != subset.Candidate.Count || subset.Baseline.Count == 0)
+            {
+                throw new ArgumentException(
+                    $"{subset.Name}: a paired comparison needs the same questions on both sides and at least one ({subset.Baseline.Count} vs {subset.Candidate.Count}).",
+                    nameof(subsets));
+            }
+        }
+
+        return subsets;
+    }
+
+    private static double GroupMean(List<double[]> subsets) => subsets.Average(s => s.Average());
+
+    private static double ResampledGroupMean(List<double[]> subsets, Random random)
+    {
+        var total = 0.0;
+        foreach (var subset in subsets)
+        {
+            var sum = 0.0;
+            for (var i = 0; i < subset.Length; i++)
+            {
+                sum += subset[random.Next(subset.Length)];
+            }
+
+            total += sum / subset.Length;
+        }
+
+        return total / subsets.Count;
+    }
+}

@@ -1,0 +1,167 @@
+using System.Globalization;
+using DiffPlex.DiffBuilder;
+using DiffPlex.DiffBuilder.Model;
+using EvalTests.Comparison;
+using EvalTests.Xunit.ObjectModel;
+using EvalTests.Xunit.Planning;
+using EvalTests.Xunit.Reporting;
+using Xunit;
+
+namespace EvalTests.Xunit.Runners.Snapshots;
+
+/// <summary>
+/// Verify-style score snapshots, <c>&lt;model&gt;.&lt;config&gt;.verified.txt</c> beside the test project. The same model
+/// identity must reproduce the scores (within the configured tolerance); another identity — a new model version — is
+/// gated on the same questions by <see cref="SnapshotGate"/> and fails only on a significant drop larger than MaxDrop.
+/// A failure writes <c>.received.txt</c>; <c>EVALTESTS_ACCEPT=1</c> makes this run the baseline.
+/// </summary>
+internal static class ScoreSnapshot
+{
+    public const string AcceptVariable = "EVALTESTS_ACCEPT";
+
+    private static string AcceptHint => $"Accept the received scores as the baseline with {AcceptVariable}=1 (e.g. `{AcceptVariable}=1 dotnet test`), or copy the received file over the verified one.";
+
+    public static void Verify(EvalCase target, ModelEvaluation evaluation, EvalPlanFile plan, ITestOutputHelper? output)
+    {
+        var directory = plan.SnapshotDirectory ?? Path.Combine(AppContext.BaseDirectory, "snapshots");
+        Directory.CreateDirectory(directory);
+        var name = $"{target.Model}.{target.ConfigShortName}";
+        var verifiedPath = Path.Combine(directory, name + ".verified.txt");
+        var receivedPath = Path.Combine(directory, name + ".received.txt");
+        var received = ScoreSnapshotFile.From(target, evaluation);
+        var receivedText = received.Render();
+        var accept = Environment.GetEnvironmentVariable(AcceptVariable) is "1" or "true";
+
+        if (!File.Exists(verifiedPath))
+        {
+            Settle(target, verifiedPath, receivedPath, receivedText, accept, output, "no verified snapshot yet", diff: null);
+            return;
+        }
+
+        var verifiedText = File.ReadAllText(verifiedPath).ReplaceLineEndings("\n");
+        var verified = ScoreSnapshotFile.Parse(verifiedPath, verifiedText);
+        if (verified.Identity == received.Identity)
+        {
+            if (Matches(verified, received, plan, out var reason))
+            {
+                File.Delete(receivedPath);
+                if (accept && verifiedText != receivedText)
+                {
+                    // Accepting rewrites an equal baseline too: it records what an older format lacked (n, per-question outcomes).
+                    File.WriteAllText(verifiedPath, receivedText);
+                }
+
+                output?.WriteLine($"snapshot {verifiedPath}: scores match{reason}");
+                SessionReport.AddSnapshot(target.Model, received.Rows.Select(r => (r.Dataset, "same")));
+                return;
+            }
+
+            Settle(target, verifiedPath, receivedPath, receivedText, accept, output, "scores changed for the same model identity", Diff(verifiedText, receivedText));
+            return;
+        }
+
+        Gate(target, evaluation, plan, verified, received, verifiedPath, receivedPath, receivedText, accept, output);
+    }
+
+    /// <summary>Comparable (same identity, rows and versions) and every score within the tolerance.</summary>
+    internal static bool Matches(string verified, string received, EvalPlanFile plan, out string reason) =>
+        Matches(ScoreSnapshotFile.Parse("verified", verified), ScoreSnapshotFile.Parse("received", received), plan, out reason);
+
+    private static bool Matches(ScoreSnapshotFile verified, ScoreSnapshotFile received, EvalPlanFile plan, out string reason)
+    {
+        reason = string.Empty;
+        if ((verified.Model, verified.Identity, verified.Config) != (received.Model, received.Identity, received.Config) ||
+            !verified.Rows.Select(r => r.Key).ToHashSet().SetEquals(received.Rows.Select(r => r.Key)))
+        {
+            return false;
+        }
+
+        var verifiedRows = verified.Rows.ToDictionary(r => r.Key, StringComparer.Ordinal);
+        var exact = true;
+        foreach (var row in received.Rows)
+        {
+            var old = verifiedRows[row.Key];
+            if (row.Version != old.Version || row.Score is null != old.Score is null)
+            {
+                return false;
+            }
+
+            if (row.Score is { } s && old.Score is { } v)
+            {
+                exact &= s == v;
+                var allowed = Math.Max(plan.SnapshotTolerancePoints, plan.SnapshotToleranceStandardErrors * (old.StandardError ?? 0));
+                if (Math.Abs(s - v) > allowed + 1e-9)
+                {
+                    return false;
+                }
+            }
+        }
+
+        reason = exact ? " exactly" : string.Create(CultureInfo.InvariantCulture,
+            $" within tolerance ({plan.SnapshotTolerancePoints:F2} points, {plan.SnapshotToleranceStandardErrors:F2} standard errors)");
+        return true;
+    }
+
+    /// <summary>A new model identity: paired comparison with the baseline on the same questions.</summary>
+    private static void Gate(EvalCase target, ModelEvaluation evaluation, EvalPlanFile plan, ScoreSnapshotFile verified, ScoreSnapshotFile received,
+        string verifiedPath, string receivedPath, string receivedText, bool accept, ITestOutputHelper? output)
+    {
+        var settings = plan.GateFor(target);
+        var changes = SnapshotGate.Compare(verified, received, evaluation.Plan!.Groups, settings);
+        var table = SnapshotGate.Table(verified.Identity, received.Identity, changes, settings);
+        SessionReport.AddSnapshot(target.Model, changes.Select(c => (c.Dataset, Describe(c))));
+        output?.WriteLine(table);
+
+        if (accept)
+        {
+            File.WriteAllText(verifiedPath, receivedText);
+            File.Delete(receivedPath);
+            output?.WriteLine($"snapshot {verifiedPath}: this model version is the new baseline ({AcceptVariable})");
+            return;
+        }
+
+        File.WriteAllText(receivedPath, receivedText);
+        var regressions = changes.Where(c => c.Fails).ToList();
+        var versions = changes.Where(SnapshotGate.VersionChanged).ToList();
+        if (regressions.Count > 0 || versions.Count > 0)
+        {
+            var what = regressions.Count > 0
+                ? $"significant drop beyond {settings.MaxDrop.ToString("0.##", CultureInfo.InvariantCulture)} points in {string.Join(", ", regressions.Select(c => c.Dataset))}"
+                : $"the dataset changed since the baseline ({string.Join(", ", versions.Select(c => c.Dataset))}), so the scores are not comparable";
+            Assert.Fail($"{target.Name} [{target.Model}, {target.ConfigShortName}]: {what}.{Environment.NewLine}{table}{Environment.NewLine}" +
+                $"verified: {verifiedPath}{Environment.NewLine}received: {receivedPath}{Environment.NewLine}{AcceptHint}");
+        }
+
+        var gains = changes.Count(c => c.Verdict == ChangeVerdict.Gain);
+        output?.WriteLine($"snapshot {verifiedPath}: a new model version with no significant drop beyond MaxDrop" +
+            (gains > 0 ? $" and {gains} significant gain(s)" : string.Empty) +
+            $"; the baseline stays until accepted (received: {receivedPath}). {AcceptHint}");
+    }
+
+    private static void Settle(EvalCase target, string verifiedPath, string receivedPath, string receivedText, bool accept, ITestOutputHelper? output, string problem, string? diff)
+    {
+        if (accept)
+        {
+            File.WriteAllText(verifiedPath, receivedText);
+            File.Delete(receivedPath);
+            output?.WriteLine($"snapshot {verifiedPath}: accepted ({AcceptVariable})");
+            return;
+        }
+
+        File.WriteAllText(receivedPath, receivedText);
+        Assert.Fail(
+            $"{target.Name} [{target.Model}, {target.ConfigShortName}]: {problem}.{Environment.NewLine}" +
+            $"verified: {verifiedPath}{Environment.NewLine}received: {receivedPath}{Environment.NewLine}" +
+            (diff ?? receivedText) + Environment.NewLine + AcceptHint);
+    }
+
+    private static string Diff(string verified, string received) =>
+        string.Join(Environment.NewLine, InlineDiffBuilder.Diff(verified, received).Lines
+            .Where(l => l.Type != ChangeType.Unchanged)
+            .Select(l => (l.Type == ChangeType.Inserted ? "+ " : "- ") + l.Text));
+
+    private static string Describe(ScoreChange change) =>
+        change.Verdict is ChangeVerdict.NotCompared or ChangeVerdict.Unchanged
+            ? SnapshotGate.VerdictText(change.Verdict)
+            : string.Create(CultureInfo.InvariantCulture, $"{SnapshotGate.VerdictText(change.Verdict)} ({change.Delta:+0.00;-0.00;0.00}, p={change.P:0.000})");
+}
