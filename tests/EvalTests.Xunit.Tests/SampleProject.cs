@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using EvalTests.TestSupport;
 
@@ -18,7 +17,7 @@ public sealed class SampleProject : IDisposable
         _folder.Write("global.json", """{ "test": { "runner": "Microsoft.Testing.Platform" } }""");
         _folder.Write("Sample.Evals.csproj", $"""
             <Project Sdk="Microsoft.NET.Sdk">
-              <Import Project="{repo}/build/EvalTests.props" />
+              <Import Project="{repo}/build/EvalTests.Xunit.props" />
               <PropertyGroup>
                 <TargetFramework>net10.0</TargetFramework>
                 <OutputType>Exe</OutputType>
@@ -35,7 +34,7 @@ public sealed class SampleProject : IDisposable
               <ItemGroup>
             {items}
               </ItemGroup>
-              <Import Project="{repo}/build/EvalTests.targets" />
+              <Import Project="{repo}/build/EvalTests.Xunit.targets" />
             </Project>
             """);
     }
@@ -50,35 +49,11 @@ public sealed class SampleProject : IDisposable
 
     public (int ExitCode, string Output) Dotnet(params string[] arguments) => Run(arguments, environment: null);
 
-    public (int ExitCode, string Output) Run(string[] arguments, IReadOnlyDictionary<string, string>? environment)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
+    public (int ExitCode, string Output) Run(string[] arguments, IReadOnlyDictionary<string, string>? environment) =>
+        DotnetCommand.Run(Folder, arguments, environment);
 
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment.Remove(ScoreSnapshotVariable);
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish in 5 minutes.");
-        }
-
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
-
-    private const string ScoreSnapshotVariable = "EVALTESTS_ACCEPT";
+    /// <summary>The repository root, which the sample project's imports and references point into.</summary>
+    public static string Repository => RepositoryRoot;
 
     public void Dispose() => _folder.Dispose();
 }

@@ -71,8 +71,8 @@ public sealed class ScoreSnapshotTests
 
         Assert.Equal(snapshot.Rows, read.Rows);
         Assert.Equal("10u-", read.Outcomes["ceval-law"]);
-        Assert.Equal([true, false, false, null], read.Correctness("ceval-law")!);
-        Assert.True(read.IsBinary("ceval-law"));
+        Assert.Equal([true, false, false, null], read.ToSheet([]).Correctness("ceval-law")!);
+        Assert.True(read.ToSheet([]).IsBinary("ceval-law"));
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class ScoreSnapshotTests
 
         Assert.Equal(50, Assert.Single(read.Rows).Score);
         Assert.Empty(read.Outcomes);
-        Assert.False(read.IsBinary("ceval-law"));
+        Assert.False(read.ToSheet([]).IsBinary("ceval-law"));
     }
 
     [Fact]

@@ -143,7 +143,7 @@ public sealed class EvaluationCases
         (string.IsNullOrEmpty(threshold.Model) || threshold.Model == target.Model) &&
         (string.IsNullOrEmpty(threshold.Mode) || threshold.Mode == mode);
 
-    private static (double Accuracy, double StandardError, int Total, int Invalid, string? FirstError) Score(EvalCase target, RunPlan plan, RunResult result)
+    internal static (double Accuracy, double StandardError, int Total, int Invalid, string? FirstError) Score(EvalCase target, RunPlan plan, RunResult result)
     {
         if (target.Kind == EvalCaseKind.Subset)
         {

@@ -12,7 +12,7 @@ namespace EvalTests.Xunit.Runners.Snapshots;
 /// <summary>
 /// Verify-style score snapshots, <c>&lt;model&gt;.&lt;config&gt;.verified.txt</c> beside the test project. The same model
 /// identity must reproduce the scores (within the configured tolerance); another identity — a new model version — is
-/// gated on the same questions by <see cref="SnapshotGate"/> and fails only on a significant drop larger than MaxDrop.
+/// gated on the same questions by <see cref="ScoreComparer"/> and fails only on a significant drop larger than MaxDrop.
 /// A failure writes <c>.received.txt</c>; <c>EVALTESTS_ACCEPT=1</c> makes this run the baseline.
 /// </summary>
 internal static class ScoreSnapshot
@@ -107,8 +107,9 @@ internal static class ScoreSnapshot
         string verifiedPath, string receivedPath, string receivedText, bool accept, ITestOutputHelper? output)
     {
         var settings = plan.GateFor(target);
-        var changes = SnapshotGate.Compare(verified, received, evaluation.Plan!.Groups, settings);
-        var table = SnapshotGate.Table(verified.Identity, received.Identity, changes, settings);
+        var groups = evaluation.Plan!.Groups;
+        var changes = ScoreComparer.Compare(verified.ToSheet(groups), received.ToSheet(groups), settings);
+        var table = ScoreComparer.ToText(verified.Identity, received.Identity, changes, settings);
         SessionReport.AddSnapshot(target.Model, changes.Select(c => (c.Dataset, Describe(c))));
         output?.WriteLine(table);
 
@@ -122,7 +123,7 @@ internal static class ScoreSnapshot
 
         File.WriteAllText(receivedPath, receivedText);
         var regressions = changes.Where(c => c.Fails).ToList();
-        var versions = changes.Where(SnapshotGate.VersionChanged).ToList();
+        var versions = changes.Where(ScoreComparer.VersionChanged).ToList();
         if (regressions.Count > 0 || versions.Count > 0)
         {
             var what = regressions.Count > 0
@@ -162,6 +163,6 @@ internal static class ScoreSnapshot
 
     private static string Describe(ScoreChange change) =>
         change.Verdict is ChangeVerdict.NotCompared or ChangeVerdict.Unchanged
-            ? SnapshotGate.VerdictText(change.Verdict)
-            : string.Create(CultureInfo.InvariantCulture, $"{SnapshotGate.VerdictText(change.Verdict)} ({change.Delta:+0.00;-0.00;0.00}, p={change.P:0.000})");
+            ? ScoreComparer.VerdictText(change.Verdict)
+            : string.Create(CultureInfo.InvariantCulture, $"{ScoreComparer.VerdictText(change.Verdict)} ({change.Delta:+0.00;-0.00;0.00}, p={change.P:0.000})");
 }

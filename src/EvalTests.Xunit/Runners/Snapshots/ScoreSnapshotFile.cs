@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using EvalTests.Reporting;
-using EvalTests.Scoring;
+using EvalTests.Comparison;
 using EvalTests.Xunit.ObjectModel;
 
 namespace EvalTests.Xunit.Runners.Snapshots;
@@ -19,7 +19,7 @@ internal sealed record SnapshotRow(string Dataset, string Version, string Metric
 /// </summary>
 internal sealed record ScoreSnapshotFile(string Model, string Identity, string Config, IReadOnlyList<SnapshotRow> Rows, IReadOnlyDictionary<string, string> Outcomes)
 {
-    private const string OutcomesHeading = "outcomes: one character per question in file order (1 correct, 0 wrong, u unparsed, e errored, j judged, - absent)";
+    private const string OutcomesHeading = "outcomes: one character per question in file order (" + OutcomeCodes.Legend + ")";
 
     /// <summary>The snapshot of what this run gave for the case's config.</summary>
     public static ScoreSnapshotFile From(EvalCase target, ModelEvaluation evaluation)
@@ -31,7 +31,7 @@ internal sealed record ScoreSnapshotFile(string Model, string Identity, string C
             .ToList();
         var outcomes = result.Tasks
             .Where(t => BelongsTo(t.Task.Abbr, target.Abbr))
-            .ToDictionary(t => t.Task.Abbr, t => Encode(t.Samples), StringComparer.Ordinal);
+            .ToDictionary(t => t.Task.Abbr, t => OutcomeCodes.Encode(t.Samples.Select(x => (x.Index, x.Outcome))), StringComparer.Ordinal);
         return new ScoreSnapshotFile(target.Model, evaluation.Descriptor!.Identity, target.Config, rows, outcomes);
 
         int? Count(SummaryRow row, Runs.RunResult result)
@@ -47,14 +47,9 @@ internal sealed record ScoreSnapshotFile(string Model, string Identity, string C
         }
     }
 
-    /// <summary>Whether each question was answered correctly; null where the question is absent or judged rather than right or wrong.</summary>
-    public IReadOnlyList<bool?>? Correctness(string dataset) =>
-        Outcomes.TryGetValue(dataset, out var text)
-            ? [.. text.Select(c => c switch { '1' => true, '0' or 'u' or 'e' => false, _ => (bool?)null })]
-            : null;
-
-    /// <summary>Whether the subset's questions are right-or-wrong (accuracy) rather than judged.</summary>
-    public bool IsBinary(string dataset) => Outcomes.TryGetValue(dataset, out var text) && !text.Contains('j', StringComparison.Ordinal);
+    /// <summary>The scores as a comparison reads them, with the run's summary groups.</summary>
+    public ScoreSheet ToSheet(IReadOnlyList<SummaryGroup> groups) =>
+        new(Identity, [.. Rows.Select(r => new ScoreSheetRow(r.Dataset, r.Version, r.Metric, r.Score))], Outcomes, groups);
 
     public string Render()
     {
@@ -129,7 +124,7 @@ internal sealed record ScoreSnapshotFile(string Model, string Identity, string C
             }
 
             var cells = lines[at].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (cells.Length != 2 || cells[1].Any(c => c is not ('1' or '0' or 'u' or 'e' or 'j' or '-')))
+            if (cells.Length != 2 || !OutcomeCodes.IsValid(cells[1]))
             {
                 throw Invalid(path, at, "expected an outcomes line 'subset 10u1…' (1 correct, 0 wrong, u unparsed, e errored, j judged, - absent)");
             }
@@ -142,25 +137,6 @@ internal sealed record ScoreSnapshotFile(string Model, string Identity, string C
 
     internal static bool BelongsTo(string dataset, string prefix) =>
         dataset == prefix || dataset.StartsWith(prefix + "-", StringComparison.Ordinal);
-
-    private static string Encode(IReadOnlyList<SampleRecord> samples)
-    {
-        var length = samples.Count == 0 ? 0 : samples.Max(s => s.Index) + 1;
-        var text = Enumerable.Repeat('-', length).ToArray();
-        foreach (var sample in samples)
-        {
-            text[sample.Index] = sample.Outcome switch
-            {
-                SampleOutcome.Correct => '1',
-                SampleOutcome.Wrong => '0',
-                SampleOutcome.Unparsed => 'u',
-                SampleOutcome.Errored => 'e',
-                _ => 'j',
-            };
-        }
-
-        return new string(text);
-    }
 
     // Two decimals, formatted as the summary formats them: the snapshot compares what a reader sees.
     private static double? Round(double? value) => value is { } v && !double.IsNaN(v) ? Number(Format(v)) : null;

@@ -1,19 +1,22 @@
 using System.Globalization;
-using EvalTests.Comparison;
 using EvalTests.Reporting;
 
-namespace EvalTests.Xunit.Runners.Snapshots;
+namespace EvalTests.Comparison;
 
 /// <summary>
-/// Compares a new model version's snapshot with the verified one, row by row, on the same questions: subsets with
-/// exact McNemar, groups (naive averages) with the stratified paired bootstrap; see <see cref="RegressionGate"/>.
+/// Compares a candidate's <see cref="ScoreSheet"/> with a baseline's, row by row, on the same questions: subsets with
+/// exact McNemar, groups (naive averages) with the stratified paired bootstrap (<see cref="RegressionGate"/>).
 /// </summary>
-internal static class SnapshotGate
+public static class ScoreComparer
 {
-    private static readonly string[] TableHeader = ["dataset", "baseline", "candidate", "delta", "p", "test", "n", "verdict"];
+    private static readonly string[] Header = ["dataset", "baseline", "candidate", "delta", "p", "test", "n", "verdict"];
 
-    public static IReadOnlyList<ScoreChange> Compare(ScoreSnapshotFile baseline, ScoreSnapshotFile candidate, IReadOnlyList<SummaryGroup> groups, GateSettings settings)
+    /// <summary>Every candidate row compared with the baseline's, then the baseline's rows the candidate lacks.</summary>
+    public static IReadOnlyList<ScoreChange> Compare(ScoreSheet baseline, ScoreSheet candidate, GateSettings settings)
     {
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(settings);
         var changes = new List<ScoreChange>();
         var baselineRows = baseline.Rows.ToDictionary(r => r.Key, StringComparer.Ordinal);
         foreach (var row in candidate.Rows)
@@ -30,7 +33,7 @@ internal static class SnapshotGate
             {
                 changes.Add(RegressionGate.NotCompared(row.Dataset, oldScore, score, $"dataset version {old.Version} → {row.Version}"));
             }
-            else if (groups.FirstOrDefault(g => g.Name == row.Dataset) is { } group)
+            else if (candidate.Groups.FirstOrDefault(g => g.Name == row.Dataset) is { } group)
             {
                 changes.Add(CompareGroup(row.Dataset, group.Members, baseline, candidate, oldScore, score, settings));
             }
@@ -46,26 +49,39 @@ internal static class SnapshotGate
 
         var candidateKeys = candidate.Rows.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
         changes.AddRange(baseline.Rows.Where(r => !candidateKeys.Contains(r.Key))
-            .Select(r => RegressionGate.NotCompared(r.Dataset, r.Score ?? double.NaN, double.NaN, "not in this run")));
+            .Select(r => RegressionGate.NotCompared(r.Dataset, r.Score ?? double.NaN, double.NaN, "not in the candidate")));
         return changes;
     }
 
-    /// <summary>Whether a row's dataset version changed: then the baseline measured something else, and must be accepted again.</summary>
-    public static bool VersionChanged(ScoreChange change) => change.Test.StartsWith("dataset version", StringComparison.Ordinal);
-
-    /// <summary>The comparison as a table: old, new, Δ, p, test and verdict per subset and group.</summary>
-    public static string Table(string baselineIdentity, string candidateIdentity, IReadOnlyList<ScoreChange> changes, GateSettings settings)
+    /// <summary>Whether a row's dataset version changed: the baseline measured something else.</summary>
+    public static bool VersionChanged(ScoreChange change)
     {
-        var table = new List<IReadOnlyList<string>> { TableHeader };
+        ArgumentNullException.ThrowIfNull(change);
+        return change.Test.StartsWith("dataset version", StringComparison.Ordinal);
+    }
+
+    /// <summary>The comparison as a table, its first row the header: old, new, Δ, p, test, n and verdict per row.</summary>
+    public static IReadOnlyList<IReadOnlyList<string>> Table(IReadOnlyList<ScoreChange> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var table = new List<IReadOnlyList<string>> { Header };
         table.AddRange(changes.Select(c => (IReadOnlyList<string>)[c.Dataset, Points(c.Baseline), Points(c.Candidate),
             double.IsNaN(c.Delta) ? "-" : c.Delta.ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture),
             double.IsNaN(c.P) ? "-" : c.P.ToString("0.0000", CultureInfo.InvariantCulture),
             c.Test, c.Compared.ToString(CultureInfo.InvariantCulture), VerdictText(c.Verdict)]));
-        return string.Create(CultureInfo.InvariantCulture,
-            $"baseline {baselineIdentity} → candidate {candidateIdentity}; a drop fails when significant at {settings.Confidence:0.###} and larger than {settings.MaxDrop:0.##} points{Environment.NewLine}")
-            + Tabulate.Simple(table, reformatNumbers: false);
+        return table;
     }
 
+    /// <summary>The table as text, numbers as written, with a line naming both sides and the rule.</summary>
+    public static string ToText(string baselineName, string candidateName, IReadOnlyList<ScoreChange> changes, GateSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"baseline {baselineName} → candidate {candidateName}; a drop fails when significant at {settings.Confidence:0.###} and larger than {settings.MaxDrop:0.##} points{Environment.NewLine}")
+            + Tabulate.Simple(Table(changes), reformatNumbers: false);
+    }
+
+    /// <summary>How a verdict reads in tables.</summary>
     public static string VerdictText(ChangeVerdict verdict) => verdict switch
     {
         ChangeVerdict.Unchanged => "same",
@@ -76,7 +92,7 @@ internal static class SnapshotGate
         _ => "not compared",
     };
 
-    private static ScoreChange CompareGroup(string dataset, IReadOnlyList<string> members, ScoreSnapshotFile baseline, ScoreSnapshotFile candidate, double oldScore, double score, GateSettings settings)
+    private static ScoreChange CompareGroup(string dataset, IReadOnlyList<string> members, ScoreSheet baseline, ScoreSheet candidate, double oldScore, double score, GateSettings settings)
     {
         var subsets = new List<PairedSubset>();
         var oneSided = 0;
@@ -95,9 +111,9 @@ internal static class SnapshotGate
         return RegressionGate.CompareGroup(dataset, subsets, oneSided, oldScore, score, settings);
     }
 
-    private static string Why(ScoreSnapshotFile baseline, ScoreSnapshotFile candidate, string dataset) =>
-        !baseline.Outcomes.ContainsKey(dataset) ? "the baseline has no per-question outcomes (accept it again to record them)"
-        : !candidate.Outcomes.ContainsKey(dataset) ? "no per-question outcomes in this run"
+    private static string Why(ScoreSheet baseline, ScoreSheet candidate, string dataset) =>
+        !baseline.Outcomes.ContainsKey(dataset) ? "the baseline has no per-question outcomes"
+        : !candidate.Outcomes.ContainsKey(dataset) ? "the candidate has no per-question outcomes"
         : "a judged metric (no right-or-wrong per question)";
 
     private static string Points(double value) => double.IsNaN(value) ? "-" : value.ToString("0.00", CultureInfo.InvariantCulture);
