@@ -16,6 +16,8 @@ internal static class EvalTestsCommand
             RunCommand.Create(output),
             ServeCommand.Create(output),
             MergeCommand.Create(output),
+            CompareCommand.Create(output),
+            SummarizeCommand.Create(output),
             ListCommand.Create(console),
             DataCommand.Create(console),
         };

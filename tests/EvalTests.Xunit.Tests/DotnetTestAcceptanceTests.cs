@@ -17,6 +17,21 @@ public sealed class SampleProjectFixture : IDisposable
                 <EvalThreshold Include="ceval-logic" MinAccuracy="60" Confidence="0.95" />
             """,
             properties: "<EvalTestsBatchSize>auto</EvalTestsBatchSize>");
+        // A user's own [EvalTheory] methods: one over the humanities group (one row fails), one naming nothing planned.
+        File.WriteAllText(Path.Combine(Project.Folder, "Mine.cs"), """
+            public sealed class Mine
+            {
+                [EvalTests.Xunit.EvalTheory("ceval-humanities")]
+                public void Humanities_rows(EvalTests.Xunit.SubsetResult subset)
+                {
+                    Xunit.Assert.Equal(subset.Count, subset.Outcomes.Count);
+                    Xunit.Assert.True(subset.Name != "ceval-logic", $"THEORY {subset.Name} group={subset.IsGroup} n={subset.Count} score={subset.Score:F2}");
+                }
+
+                [EvalTests.Xunit.EvalTheory("mmlu")]
+                public void Nothing_planned(EvalTests.Xunit.SubsetResult subset) => Xunit.Assert.NotNull(subset);
+            }
+            """);
         var (exit, output) = Project.Build();
         BuildOutput = output;
         Built = exit == 0;
@@ -27,6 +42,9 @@ public sealed class SampleProjectFixture : IDisposable
     public bool Built { get; }
 
     public string BuildOutput { get; }
+
+    /// <summary>The snapshot text the model accepted, once a test has accepted it.</summary>
+    public string? AcceptedSnapshot { get; set; }
 
     public void Dispose() => Project.Dispose();
 }
@@ -56,7 +74,9 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
         var (exit, output) = Project.Test("--list-tests");
 
         Assert.Equal(0, exit);
-        Assert.Contains("Discovered 60 tests", output, StringComparison.Ordinal); // 52 subjects + 6 groups + 1 snapshot + 1 plan error
+        Assert.Contains("Discovered 73 tests", output, StringComparison.Ordinal); // 52 subjects + 6 groups + 1 snapshot + 1 plan error + 12 theory rows + 1 theory error
+        Assert.Contains("Humanities_rows(ceval-humanities [tiny, ceval_ppl])", output, StringComparison.Ordinal);
+        Assert.Contains("Humanities_rows(ceval-logic [tiny, ceval_ppl])", output, StringComparison.Ordinal);
         Assert.Contains("ceval-computer_network [tiny, ceval_ppl]", output, StringComparison.Ordinal);
         Assert.Contains("ceval-hard [tiny, ceval_ppl]", output, StringComparison.Ordinal);
         Assert.Contains("ceval [tiny, ceval_ppl, snapshot]", output, StringComparison.Ordinal);
@@ -95,6 +115,28 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
 
         Assert.True(exit == 0, output);
         Assert.Matches(@"ceval-logic\s+tiny\s+ppl\s+\d+\.\d\d\s+\d+\.\d\d\s+2\s+>= 60 @0\.95\s+pass", output);
+    }
+
+    [Fact]
+    public void AnEvalTheory_HasOneRowPerPlannedSubsetAndGroup_EachGivenItsResult()
+    {
+        var (exit, output) = Project.Test("--filter", "FullyQualifiedName~Humanities_rows", "--output", "Detailed");
+
+        Assert.NotEqual(0, exit);
+        // ceval-humanities: 11 subjects and the group; one row fails with its result in the message, the others pass.
+        Assert.Matches(@"failed Humanities_rows\(ceval-logic \[tiny, ceval_ppl\]\)", output);
+        Assert.Matches(@"THEORY ceval-logic group=False n=2 score=\d+\.\d\d", output);
+        Assert.Matches(@"passed Humanities_rows\(ceval-humanities \[tiny, ceval_ppl\]\)", output);
+        Assert.Matches(@"succeeded:\s+11\b", output);
+    }
+
+    [Fact]
+    public void AnEvalTheoryNamingNothingPlanned_IsAFailingCaseThatSaysSo()
+    {
+        var (exit, output) = Project.Test("--filter", "FullyQualifiedName~Nothing_planned");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("[EvalTheory(\"mmlu\")]: no planned subset or group is named mmlu", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -160,11 +202,8 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
     [Fact]
     public void ChangedSnapshot_FailsWithAReceivedFileAndADiff_AndCanBeAccepted()
     {
-        var accept = new Dictionary<string, string> { ["EVALTESTS_ACCEPT"] = "1" };
-        var (accepted, acceptOutput) = Project.Run(["test", "--no-build", "--filter", "ceval_ppl_snapshot"], accept);
-        Assert.True(accepted == 0, acceptOutput);
         var verified = Path.Combine(Project.SnapshotFolder, "tiny.ceval_ppl.verified.txt");
-        var text = File.ReadAllText(verified);
+        var text = AcceptedSnapshot();
         var changed = Regex.Replace(text, @"(ceval-law\s+\S+\s+accuracy\s+ppl\s+)\d+\.\d\d", "${1}12.34");
         Assert.NotEqual(text, changed);
         File.WriteAllText(verified, changed);
@@ -178,17 +217,28 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
         Assert.Contains("EVALTESTS_ACCEPT=1", output, StringComparison.Ordinal);
     }
 
+    /// <summary>The snapshot this model accepts (EVALTESTS_ACCEPT=1), accepted by the first test that needs it.</summary>
+    private string AcceptedSnapshot()
+    {
+        if (sample.AcceptedSnapshot is null)
+        {
+            var accept = new Dictionary<string, string> { ["EVALTESTS_ACCEPT"] = "1" };
+            var (accepted, acceptOutput) = Project.Run(["test", "--no-build", "--filter", "ceval_ppl_snapshot"], accept);
+            Assert.True(accepted == 0, acceptOutput);
+            sample.AcceptedSnapshot = File.ReadAllText(Path.Combine(Project.SnapshotFolder, "tiny.ceval_ppl.verified.txt"));
+        }
+
+        return sample.AcceptedSnapshot;
+    }
+
     /// <summary>
     /// The verified snapshot is rewritten as if an older model version had answered: its identity changed and its
     /// per-question outcomes edited, so that this run (the candidate) loses, barely changes or gains questions.
     /// </summary>
     private string BaselineFromAnotherModelVersion(Func<string, string> outcomes)
     {
-        var accept = new Dictionary<string, string> { ["EVALTESTS_ACCEPT"] = "1" };
-        var (accepted, acceptOutput) = Project.Run(["test", "--no-build", "--filter", "ceval_ppl_snapshot"], accept);
-        Assert.True(accepted == 0, acceptOutput);
         var verified = Path.Combine(Project.SnapshotFolder, "tiny.ceval_ppl.verified.txt");
-        var text = File.ReadAllText(verified);
+        var text = AcceptedSnapshot();
         text = Regex.Replace(text, @"^identity: .*$", "identity: onnx:sha256:0ld0ld0ld0ld0ld0", RegexOptions.Multiline);
         text = Regex.Replace(text, @"^(ceval-\S+\s+)([01ue-]+)$", m => m.Groups[1].Value + outcomes(m.Groups[2].Value), RegexOptions.Multiline);
         File.WriteAllText(verified, text);

@@ -67,8 +67,10 @@ public sealed class PackedFeed : IDisposable
     }
 }
 
-/// <summary>The packages as a user installs them: the item-only project of the README, outside the repository.</summary>
-[Collection(nameof(SampleProjectRuns))]
+/// <summary>
+/// The packages as a user installs them: the item-only project of the README, outside the repository. Its own
+/// collection, in parallel with the sample projects: it builds nothing inside the repository (see <see cref="PackedFeed"/>).
+/// </summary>
 public sealed class PackageContractTests(PackedFeed feed) : IClassFixture<PackedFeed>
 {
     [Fact]

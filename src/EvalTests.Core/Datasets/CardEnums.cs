@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json.Serialization;
 
 namespace EvalTests.Datasets;
@@ -38,16 +37,11 @@ public enum AnswerMatch
 public static class CardNames
 {
     /// <summary>The card's name of a format (<c>ceval-csv</c>, …).</summary>
-    public static string CardName(this DataFormat format) => JsonName(format);
+    public static string CardName(this DataFormat format) => EnumNames.JsonName(format);
 
     /// <summary>The card's name of a comparison (<c>exact</c>, <c>numeric</c>).</summary>
-    public static string CardName(this AnswerMatch match) => JsonName(match);
+    public static string CardName(this AnswerMatch match) => EnumNames.JsonName(match);
 
     /// <summary>OpenCompass's name of a mode, as its summary's <c>mode</c> column writes it (<c>gen</c>, <c>ppl</c>).</summary>
-    public static string OpenCompassName(this EvalMode mode) => JsonName(mode);
-
-    private static string JsonName<T>(T value)
-        where T : struct, Enum =>
-        typeof(T).GetField(value.ToString())?.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name
-        ?? throw new ArgumentOutOfRangeException(nameof(value), value, $"{typeof(T).Name} has no card name for this value.");
+    public static string OpenCompassName(this EvalMode mode) => EnumNames.JsonName(mode);
 }

@@ -13,10 +13,20 @@ namespace EvalTests.Reporting;
 /// <param name="Score">The outcome counts.</param>
 public sealed record DatasetScore(string Abbr, string Version, string Mode, string Metric, SubsetScore Score);
 
-/// <summary>A summary group: the naive average of its member datasets, shown only when every member has a score.</summary>
+/// <summary>
+/// A summary group: a metric over its member datasets' scores (by default their naive average), shown only when every
+/// member has a score — OpenCompass's <c>summary_groups</c> entry.
+/// </summary>
 /// <param name="Name">The group abbreviation (e.g. <c>ceval-stem</c>).</param>
-/// <param name="Members">The dataset abbreviations averaged.</param>
-public sealed record SummaryGroup(string Name, IReadOnlyList<string> Members);
+/// <param name="Members">The dataset abbreviations combined.</param>
+public sealed record SummaryGroup(string Name, IReadOnlyList<string> Members)
+{
+    /// <summary>How the members' scores combine.</summary>
+    public GroupMetric Metric { get; init; } = GroupMetric.NaiveAverage;
+
+    /// <summary>Per member, its weight (<see cref="GroupMetric.WeightedAverage"/>, or a weighted <see cref="GroupMetric.Sum"/>).</summary>
+    public IReadOnlyDictionary<string, double>? Weights { get; init; }
+}
 
 /// <summary>One row of the summary table.</summary>
 /// <param name="Dataset">Dataset or group name.</param>
@@ -109,26 +119,64 @@ public sealed class Summary
                 }
 
                 var members = available.Select(a => byModel[m][a]).ToList();
-                var average = members.Sum(s => s.Score.Value) / members.Count;
-                var error = Math.Sqrt(members.Sum(s => s.Score.ValueStandardError * s.Score.ValueStandardError)) / members.Count;
+                var (value, error) = Combine(group, members);
                 foreach (var member in members)
                 {
                     modes.Add(member.Mode);
                 }
 
-                averages.Add(average);
+                averages.Add(value);
                 errors.Add(error);
-                raw[m].Add((group.Name, $"{{'naive_average': {PythonRepr.FormatFloat(average)}}}"));
+                raw[m].Add((group.Name, $"{{'{group.Metric.OpenCompassName()}': {PythonRepr.FormatFloat(value)}}}"));
                 computedForAnyModel = true;
             }
 
             if (computedForAnyModel)
             {
-                rows.Add(new SummaryRow(group.Name, "-", "naive_average", modes.Count == 1 ? modes.Single() : "mixed", averages, errors));
+                rows.Add(new SummaryRow(group.Name, "-", group.Metric.OpenCompassName(), modes.Count == 1 ? modes.Single() : "mixed", averages, errors));
             }
         }
 
         return new Summary(models, rows, raw.Select(r => (IReadOnlyList<(string, string)>)r).ToList(), scoresPerModel.SelectMany(s => s).ToList());
+    }
+
+    /// <summary>
+    /// A group's value as OpenCompass's <c>_calculate_group_metrics</c> computes it, and its standard error where the
+    /// metric is linear in the members' scores (from theirs, taken as independent); null otherwise.
+    /// </summary>
+    private static (double Value, double? StandardError) Combine(SummaryGroup group, IReadOnlyList<DatasetScore> members)
+    {
+        var scores = members.Select(s => s.Score.Value).ToList();
+        var errors = members.Select(s => s.Score.ValueStandardError).ToList();
+        switch (group.Metric)
+        {
+            case GroupMetric.StandardDeviation:
+            {
+                var mean = scores.Sum() / scores.Count;
+                return (Math.Sqrt(scores.Sum(x => (x - mean) * (x - mean)) / scores.Count), null);
+            }
+
+            case GroupMetric.HarmonicMean:
+                // Upstream replaces every score by max(score, 1) as soon as one is not positive.
+                return scores.Any(x => x <= 0)
+                    ? (scores.Count / scores.Sum(x => 1 / Math.Max(x, 1)), null)
+                    : (scores.Count / scores.Sum(x => 1 / x), null);
+        }
+
+        if (group.Weights is { } weights)
+        {
+            // Σ score·weight over the non-zero weights, over Σ of every weight (a zero weight keeps a NaN out).
+            var byName = members.Select((s, i) => (s.Abbr, Score: scores[i], Error: errors[i])).ToDictionary(x => x.Abbr, StringComparer.Ordinal);
+            var used = weights.Where(w => w.Value != 0 && byName.ContainsKey(w.Key)).ToList();
+            var numerator = used.Sum(w => byName[w.Key].Score * w.Value);
+            var spread = Math.Sqrt(used.Sum(w => w.Value * w.Value * byName[w.Key].Error * byName[w.Key].Error));
+            var denominator = weights.Values.Sum();
+            return group.Metric == GroupMetric.Sum ? (numerator, spread) : (numerator / denominator, spread / denominator);
+        }
+
+        var total = scores.Sum();
+        var totalError = Math.Sqrt(errors.Sum(e => e * e));
+        return group.Metric == GroupMetric.Sum ? (total, totalError) : (total / scores.Count, totalError / scores.Count);
     }
 
     /// <summary>The result dict as OpenCompass's raw section prints it.</summary>
@@ -159,23 +207,10 @@ public sealed class Summary
     public string ToText() => Tabulate.Simple(ToTable());
 
     /// <summary>The table as OpenCompass's markdown.</summary>
-    public string ToMarkdown()
-    {
-        var table = ToTable();
-        var text = new StringBuilder();
-        text.Append("| ").Append(string.Join(" | ", table[0])).Append(" |\n");
-        text.Append('|').Append(string.Join(" | ", table[0].Select(_ => "-----"))).Append("|\n");
-        foreach (var row in table.Skip(1))
-        {
-            text.Append("| ").Append(string.Join(" | ", row)).Append(" |\n");
-        }
-
-        return text.ToString();
-    }
+    public string ToMarkdown() => Tabulate.Markdown(ToTable());
 
     /// <summary>The table as OpenCompass's csv file (commas inside cells become spaces).</summary>
-    public string ToCsv() =>
-        string.Join("\n", ToTable().Select(row => string.Join(",", row.Select(c => c.Replace(',', ' '))))) + "\n";
+    public string ToCsv() => Tabulate.Csv(ToTable());
 
     /// <summary>The whole <c>summary_&lt;ts&gt;.txt</c>: tabulate, csv, markdown and raw sections between OpenCompass's rulers.</summary>
     public string ToSummaryFile(string timestamp)

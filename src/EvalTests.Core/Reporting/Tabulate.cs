@@ -63,6 +63,28 @@ public static class Tabulate
         return string.Join("\n", lines.Select(line => line.TrimEnd(' ')));
     }
 
+    /// <summary>A table (first row the header) as OpenCompass's summary writes markdown.</summary>
+    public static string Markdown(IReadOnlyList<IReadOnlyList<string>> table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var text = new StringBuilder();
+        text.Append("| ").Append(string.Join(" | ", table[0])).Append(" |\n");
+        text.Append('|').Append(string.Join(" | ", table[0].Select(_ => "-----"))).Append("|\n");
+        foreach (var row in table.Skip(1))
+        {
+            text.Append("| ").Append(string.Join(" | ", row.Select(cell => cell.Replace("|", "\\|", StringComparison.Ordinal)))).Append(" |\n");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>A table (first row the header) as OpenCompass's summary writes csv: commas inside cells become spaces.</summary>
+    public static string Csv(IReadOnlyList<IReadOnlyList<string>> table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        return string.Join("\n", table.Select(row => string.Join(",", row.Select(c => c.Replace(',', ' '))))) + "\n";
+    }
+
     private enum ColumnType
     {
         Int,

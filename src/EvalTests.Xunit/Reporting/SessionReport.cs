@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
 using EvalTests.Reporting;
 
 namespace EvalTests.Xunit.Reporting;
@@ -64,18 +63,7 @@ internal static class SessionReport
 
     public static string ToText() => Tabulate.Simple(Table(), reformatNumbers: false);
 
-    public static string ToMarkdown()
-    {
-        var table = Table();
-        var text = new StringBuilder();
-        text.Append("| ").AppendJoin(" | ", table[0]).Append(" |\n|").AppendJoin('|', table[0].Select(_ => "---")).Append("|\n");
-        foreach (var row in table.Skip(1))
-        {
-            text.Append("| ").AppendJoin(" | ", row.Select(cell => cell.Replace("|", "\\|", StringComparison.Ordinal))).Append(" |\n");
-        }
-
-        return text.ToString();
-    }
+    public static string ToMarkdown() => Tabulate.Markdown(Table());
 
     private static string Points(double value) => double.IsNaN(value) ? "-" : value.ToString("F2", CultureInfo.InvariantCulture);
 }

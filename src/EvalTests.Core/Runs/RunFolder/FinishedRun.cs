@@ -1,0 +1,155 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EvalTests.Comparison;
+using EvalTests.Reporting;
+
+namespace EvalTests.Runs.RunFolder;
+
+/// <summary>A dataset as a run's config lists it.</summary>
+/// <param name="Abbr">The dataset abbreviation.</param>
+/// <param name="Version">The dataset version.</param>
+/// <param name="Mode">gen or ppl.</param>
+internal sealed record RunDataset(string Abbr, string Version, string Mode);
+
+/// <summary>
+/// A finished run folder read back without re-scoring anything: the datasets, summary groups and model identities of its
+/// <c>configs/*.json</c>, and each model's <c>results/&lt;model&gt;/&lt;dataset&gt;.json</c>. What <c>summarize</c> and
+/// <c>compare</c> start from.
+/// </summary>
+public sealed class FinishedRun
+{
+    private readonly IReadOnlyList<RunDataset> _datasets;
+    private readonly Dictionary<string, string> _identities;
+    private readonly Dictionary<string, IReadOnlyList<(DatasetScore Score, string? Outcomes)>> _results = new(StringComparer.Ordinal);
+
+    private FinishedRun(RunOutputLayout layout, IReadOnlyList<RunDataset> datasets, IReadOnlyList<SummaryGroup> groups, Dictionary<string, string> identities, IReadOnlyList<string> models)
+    {
+        Layout = layout;
+        _datasets = datasets;
+        Groups = groups;
+        _identities = identities;
+        Models = models;
+    }
+
+    /// <summary>The run folder.</summary>
+    public RunOutputLayout Layout { get; }
+
+    /// <summary>The models with results, in name order.</summary>
+    public IReadOnlyList<string> Models { get; }
+
+    /// <summary>The run's summary groups.</summary>
+    public IReadOnlyList<SummaryGroup> Groups { get; }
+
+    /// <summary>Reads a run folder's configs and lists its models.</summary>
+    /// <exception cref="DirectoryNotFoundException">The folder is not a finished run folder.</exception>
+    /// <exception cref="InvalidDataException">A config is not what a run writes; the message names it.</exception>
+    public static FinishedRun Read(string runFolder)
+    {
+        var layout = RunOutputLayout.Of(runFolder);
+        var results = Path.Combine(layout.RunFolder, "results");
+        if (!Directory.Exists(results) || !Directory.Exists(layout.ConfigsFolder))
+        {
+            throw new DirectoryNotFoundException($"{layout.RunFolder} is not a finished run folder: it needs configs/ and results/ (pass the <work-dir>/<timestamp> folder a run wrote).");
+        }
+
+        var datasets = new List<RunDataset>();
+        var groups = new List<SummaryGroup>();
+        var identities = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in Directory.GetFiles(layout.ConfigsFolder, "*.json").Order(StringComparer.Ordinal))
+        {
+            var config = Parse(file);
+            foreach (var model in (config["models"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            {
+                if ((string?)model["abbr"] is { } abbr && (string?)model["identity"] is { } identity)
+                {
+                    identities.TryAdd(abbr, identity);
+                }
+            }
+
+            foreach (var dataset in (config["datasets"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            {
+                var abbr = (string?)dataset["abbr"] ?? throw new InvalidDataException($"{file}: a dataset without \"abbr\".");
+                if (datasets.All(d => d.Abbr != abbr))
+                {
+                    datasets.Add(new RunDataset(abbr, (string?)dataset["version"] ?? "-", (string?)dataset["mode"] ?? "unknown"));
+                }
+            }
+
+            foreach (var group in (config["summarizer"]?["summary_groups"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            {
+                var name = (string?)group["name"] ?? throw new InvalidDataException($"{file}: a summary group without \"name\".");
+                if (groups.All(g => g.Name != name))
+                {
+                    groups.Add(new SummaryGroup(name, [.. (group["subsets"] as JsonArray ?? []).Select(s => (string?)s ?? string.Empty)]));
+                }
+            }
+        }
+
+        if (datasets.Count == 0)
+        {
+            throw new InvalidDataException($"{layout.ConfigsFolder}: no run config lists any dataset.");
+        }
+
+        var models = Directory.GetDirectories(results).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+        return new FinishedRun(layout, datasets, groups, identities, models);
+    }
+
+    /// <summary>The model's identity as the run recorded it (its name when none was).</summary>
+    public string IdentityOf(string model) => _identities.GetValueOrDefault(model, model);
+
+    /// <summary>The summary of the chosen models (one column each) with these groups, from the results as they are.</summary>
+    /// <exception cref="InvalidDataException">A model has no results in this run.</exception>
+    public Summary Summarize(IReadOnlyList<string> models, IReadOnlyList<SummaryGroup> groups)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        return Summary.Build(models, [.. _datasets.Select(d => d.Abbr)], [.. models.Select(m => (IReadOnlyList<DatasetScore>)[.. ResultsOf(m).Select(r => r.Score)])], groups);
+    }
+
+    /// <summary>Writes <c>summary/summary_&lt;timestamp&gt;.{txt,csv,md,json}</c> into the run folder, as a run does.</summary>
+    public Task WriteSummaryAsync(Summary summary, string timestamp, CancellationToken cancellationToken) =>
+        SummaryFiles.WriteAsync(Layout, timestamp, summary, usage: null, cancellationToken);
+
+    /// <summary>One model's scores and per-question outcomes, with the run's groups, for a comparison.</summary>
+    /// <exception cref="InvalidDataException">The model has no results in this run.</exception>
+    public ScoreSheet Sheet(string model)
+    {
+        var results = ResultsOf(model);
+        var summary = Summarize([model], Groups);
+        var rows = summary.Rows.Where(r => r.Scores[0] is not null)
+            .Select(r => new ScoreSheetRow(r.Dataset, r.Version, r.Metric, r.Scores[0]))
+            .ToList();
+        var outcomes = results.Where(r => r.Outcomes is not null).ToDictionary(r => r.Score.Abbr, r => r.Outcomes!, StringComparer.Ordinal);
+        return new ScoreSheet(IdentityOf(model), rows, outcomes, Groups);
+    }
+
+    private IReadOnlyList<(DatasetScore Score, string? Outcomes)> ResultsOf(string model)
+    {
+        if (_results.TryGetValue(model, out var cached))
+        {
+            return cached;
+        }
+
+        var results = _datasets
+            .Where(d => File.Exists(Layout.Results(model, d.Abbr)))
+            .Select(d => ResultsFile.Read(Layout.Results(model, d.Abbr), d.Abbr, d.Mode))
+            .ToList();
+        if (results.Count == 0)
+        {
+            throw new InvalidDataException($"{Layout.RunFolder}: no results for model '{model}' (models with results: {string.Join(", ", Models)}).");
+        }
+
+        return _results[model] = results;
+    }
+
+    private static JsonObject Parse(string path)
+    {
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object.");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON (line {ex.LineNumber + 1}): {ex.Message}", ex);
+        }
+    }
+}
