@@ -36,6 +36,7 @@ internal sealed class ModelOptions
     private readonly Option<string?> _systemPrompt;
     private readonly Option<string?> _cacheDir;
     private readonly Option<bool> _noCache;
+    private readonly Option<string[]> _several;
 
     /// <summary>The options of the evaluated model (<c>--model</c>, <c>--base-url</c>, …), or with a prefix those of another model (<c>--judge-model</c>, …).</summary>
     /// <param name="prefix">Empty for the evaluated model; <c>judge</c> names every option <c>--judge-…</c>.</param>
@@ -62,12 +63,31 @@ internal sealed class ModelOptions
         _systemPrompt = new(Name("system-prompt")) { Description = "A system message sent before every chat prompt." };
         _cacheDir = new(Name("cache-dir")) { Description = $"Folder of the API response cache (default: the per-user cache, {UserCache.ResponsesFolder})." };
         _noCache = new(Name("no-cache")) { Description = "Send every API request, and cache nothing." };
+        _several = new(Name("models")) { Description = "Several local models, evaluated one after another on the same plan into one run folder, with one summary column each (OpenCompass's --models).", AllowMultipleArgumentsPerToken = true };
+    }
+
+    /// <summary>The local models of a run of several (<c>--models a b</c>); empty for a run of one.</summary>
+    public IReadOnlyList<string> Several(ParseResult parse) => parse.GetValue(_several) ?? [];
+
+    /// <summary>The options a run of several models takes per model, which <c>--models</c> therefore excludes.</summary>
+    public void CheckSeveral(ParseResult parse)
+    {
+        foreach (var option in new Option[] { _model, _abbr, _baseUrl })
+        {
+            if (parse.GetResult(option) is not null)
+            {
+                throw new ArgumentException($"{Name("models")} evaluates local models by name or folder; it does not combine with {option.Name} (run API models one per run, or name each local model in {Name("models")}).");
+            }
+        }
     }
 
     /// <summary>The model's name in reports (also picks the model whose predictions eval mode scores).</summary>
     public Option<string?> Abbr => _abbr;
 
     public IEnumerable<Option> Local => [_model, _modelsRoot, _provider, _tokenizer, _hfType, _abbr, _threads];
+
+    /// <summary>The options of a run's evaluated models: one model's, and <c>--models</c>.</summary>
+    public IEnumerable<Option> Evaluated => [.. All, _several];
 
     public IEnumerable<Option> All => [.. Local, _baseUrl, _apiKeyEnv, _apiProvider, _qps, _maxConcurrency, _retries, _retrySeconds, _timeoutSeconds, _temperature, _systemPrompt, _cacheDir, _noCache];
 
@@ -108,10 +128,16 @@ internal sealed class ModelOptions
             : throw new ArgumentException($"{source} '{text}' is not an http(s) URL (e.g. http://127.0.0.1:8000/v1).");
 
     /// <summary>Loads the local model, or connects to the API (asking it about prompt log-probabilities only when ppl mode needs them).</summary>
-    public async Task<ILanguageModel> CreateAsync(ParseResult parse, int? maxSeqLen, bool needsLogLikelihood, TextWriter output, CancellationToken cancellationToken)
+    /// <param name="parse">The command line.</param>
+    /// <param name="maxSeqLen">The prompt limit.</param>
+    /// <param name="needsLogLikelihood">Whether ppl mode needs prompt log-probabilities.</param>
+    /// <param name="output">Where the model is described.</param>
+    /// <param name="cancellationToken">Stops connecting.</param>
+    /// <param name="localModel">One model of <c>--models</c>, instead of <c>--model</c>.</param>
+    public async Task<ILanguageModel> CreateAsync(ParseResult parse, int? maxSeqLen, bool needsLogLikelihood, TextWriter output, CancellationToken cancellationToken, string? localModel = null)
     {
         var role = _prefix.Length == 0 ? "Model" : "Judge";
-        if (parse.GetValue(_baseUrl) is { } baseUrlText)
+        if (localModel is null && parse.GetValue(_baseUrl) is { } baseUrlText)
         {
             var baseUrl = ParseBaseUrl(baseUrlText, Name("base-url"));
             var keyVariable = parse.GetValue(_apiKeyEnv) switch
@@ -142,7 +168,7 @@ internal sealed class ModelOptions
             return remote;
         }
 
-        var name = parse.GetValue(_model) ?? throw new ArgumentException($"{Name("model")} is required: a model folder or a name under the models root (or {Name("base-url")} for an API).");
+        var name = localModel ?? parse.GetValue(_model) ?? throw new ArgumentException($"{Name("model")} is required: a model folder or a name under the models root (or {Name("base-url")} for an API).");
         var folder = BuildDefaults.ResolveModel(name, parse.GetValue(_modelsRoot));
         var local = OnnxLanguageModel.Load(new OnnxModelOptions
         {

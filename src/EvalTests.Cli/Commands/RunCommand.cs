@@ -37,7 +37,7 @@ internal static class RunCommand
         {
             datasets, subsets, dataRoot, workDir, batchSize, batchTokens, maxOutLen, maxSeqLen, limit, mode, postprocessor, shard, workers, reuse, baseline, judgeMaxOutLen,
         };
-        foreach (var option in models.All.Concat(judges.All))
+        foreach (var option in models.Evaluated.Concat(judges.All))
         {
             command.Options.Add(option);
         }
@@ -55,6 +55,16 @@ internal static class RunCommand
 
             var runMode = parse.GetValue(mode);
             var batch = BatchSizeSetting.Parse(parse.GetValue(batchSize), "--batch-size");
+            var several = models.Several(parse);
+            if (several.Count > 0)
+            {
+                models.CheckSeveral(parse);
+                if (runMode != RunMode.All || parse.GetValue(workers) > 1 || parse.GetValue(shard) is not null)
+                {
+                    throw new ArgumentException("--models runs every model start to finish (ask and score) in one process: it does not combine with --mode, --max-num-workers or --shard.");
+                }
+            }
+
             if (runMode == RunMode.Eval && parse.GetResult(reuse) is null)
             {
                 throw new ArgumentException("--mode eval scores the predictions of an earlier run: name it with --reuse [timestamp].");
@@ -90,10 +100,6 @@ internal static class RunCommand
             }
 
             var needsLogLikelihood = plan.Tasks.Any(t => t.Config.Mode == EvalMode.Ppl);
-            await using var languageModel = runMode == RunMode.Eval
-                ? RecordedModel.FromRun(new RunOutputLayout(parse.GetValue(workDir)!, timestamp!), parse.GetValue(models.Abbr))
-                : await models.CreateAsync(parse, parse.GetValue(maxSeqLen), needsLogLikelihood, output, cancellationToken);
-
             // A judge is loaded only when this run judges answers; OpenCompass's OC_JUDGE_* variables stand in for the options.
             var judging = runMode != RunMode.Infer && plan.Tasks.Any(t => t.Config.Judge is not null);
             await using var judge = !judging ? null
@@ -116,6 +122,16 @@ internal static class RunCommand
                 Limit = parse.GetValue(limit),
                 Shard = shardLabel,
             };
+            if (several.Count > 0)
+            {
+                var load = (string name) => models.CreateAsync(parse, parse.GetValue(maxSeqLen), needsLogLikelihood, output, cancellationToken, name);
+                return await SeveralModelsRun.RunAsync(several, load, plan, card => folders[card.Name], settings, judge, GroupOf(plan), output, cancellationToken);
+            }
+
+            await using var languageModel = runMode == RunMode.Eval
+                ? RecordedModel.FromRun(new RunOutputLayout(parse.GetValue(workDir)!, timestamp!), parse.GetValue(models.Abbr))
+                : await models.CreateAsync(parse, parse.GetValue(maxSeqLen), needsLogLikelihood, output, cancellationToken);
+
             var groupOf = GroupOf(plan);
             RunResult result;
             if (ReferenceEquals(output, Console.Out) && AnsiConsole.Profile.Capabilities.Interactive)
@@ -240,7 +256,7 @@ internal static class RunCommand
         return kept;
     }
 
-    private static Func<string, string> GroupOf(RunPlan plan)
+    internal static Func<string, string> GroupOf(RunPlan plan)
     {
         var byAbbr = plan.Tasks.ToDictionary(t => t.Abbr, t => t.Config.Aliases.Count > 0 ? t.Config.Aliases[0] : t.Config.Name, StringComparer.Ordinal);
         return abbr => byAbbr[abbr];

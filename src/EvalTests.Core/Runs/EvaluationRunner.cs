@@ -46,7 +46,7 @@ public sealed class EvaluationRunner
         var layout = new RunOutputLayout(_settings.WorkDir, _settings.Timestamp ?? Timestamp());
         var modelAbbr = _model.Descriptor.Abbr;
         RunPreflight.EnsureWritable(layout.RunFolder);
-        await OutputJson.WriteAsync(layout.ConfigFile(Environment.ProcessId), ConfigFile.ToJson(plan, _settings, layout, _model.Descriptor, _judge?.Descriptor), cancellationToken).ConfigureAwait(false);
+        await ConfigFile.WriteAsync(layout.ConfigFile(Environment.ProcessId), plan, _settings, layout, _model.Descriptor, _judge?.Descriptor, cancellationToken).ConfigureAwait(false);
 
         var prepared = plan.Tasks.Select(task => Prepare(task, locateBenchmark)).ToList();
         _progress.RunStarted(prepared.Select(p => new TaskProgressInfo(p.Task.Abbr, p.Samples.Count)).ToList());
@@ -160,7 +160,11 @@ public sealed class EvaluationRunner
         var summaryTimestamp = Timestamp();
         if (_settings.Mode != RunMode.Infer)
         {
-            await SummaryFiles.WriteAsync(layout, summaryTimestamp, summary, (_model as IReportsUsage)?.Usage, cancellationToken).ConfigureAwait(false);
+            if (_settings.WriteSummaryFiles)
+            {
+                await SummaryFiles.WriteAsync(layout, summaryTimestamp, summary, (_model as IReportsUsage)?.Usage, cancellationToken).ConfigureAwait(false);
+            }
+
             // OpenCompass summarizes one AlignBench dataset per run under a fixed name; a second one (another judge
             // prompt) keeps its tables apart under its config's name instead of overwriting the first's.
             var rated = ordered.Where(r => r.AlignBench is not null).ToList();

@@ -63,4 +63,7 @@ public sealed record RunSettings
 
     /// <summary>Per-config limits (config name → N) that override <see cref="Limit"/>.</summary>
     public IReadOnlyDictionary<string, int> LimitPerConfig { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Write the summary files at the end; a run of several models writes one summary of all of them instead.</summary>
+    public bool WriteSummaryFiles { get; init; } = true;
 }

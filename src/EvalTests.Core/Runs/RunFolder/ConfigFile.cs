@@ -7,6 +7,27 @@ namespace EvalTests.Runs.RunFolder;
 /// <summary><c>configs/&lt;ts&gt;_&lt;pid&gt;.json</c>: the models, datasets with versions, summary groups and settings of a run.</summary>
 internal static class ConfigFile
 {
+    /// <summary>
+    /// Writes the config; when this process already wrote one to the same run folder for another model (a run of several
+    /// models), that model stays in its <c>models</c> list, as OpenCompass lists every model of a run in one config.
+    /// </summary>
+    public static async Task WriteAsync(string path, RunPlan plan, RunSettings settings, RunOutputLayout layout, ModelDescriptor model, ModelDescriptor? judge, CancellationToken cancellationToken)
+    {
+        var config = ToJson(plan, settings, layout, model, judge);
+        if (File.Exists(path) && JsonNode.Parse(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false))?["models"] is JsonArray earlier)
+        {
+            var models = new JsonArray([.. earlier.OfType<JsonObject>().Where(m => (string?)m["abbr"] != model.Abbr).Select(m => m.DeepClone())]);
+            foreach (var current in (JsonArray)config["models"]!)
+            {
+                models.Add(current!.DeepClone());
+            }
+
+            config["models"] = models;
+        }
+
+        await OutputJson.WriteAsync(path, config, cancellationToken).ConfigureAwait(false);
+    }
+
     public static JsonObject ToJson(RunPlan plan, RunSettings settings, RunOutputLayout layout, ModelDescriptor model, ModelDescriptor? judge) => new()
     {
         ["models"] = new JsonArray(new JsonObject
