@@ -18,6 +18,7 @@ internal static class EvalTestsCommand
             MergeCommand.Create(output),
             CompareCommand.Create(output),
             SummarizeCommand.Create(output),
+            ReportCommand.Create(output),
             ListCommand.Create(console),
             DataCommand.Create(console),
         };

@@ -148,6 +148,9 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
         Assert.Contains("skipped EvalTests scores", output, StringComparison.Ordinal);
         Assert.Matches(@"dataset\s+model\s+mode\s+score\s+stderr\s+n\s+threshold\s+verdict\s+snapshot", output);
         Assert.Matches(@"ceval-law\s+tiny\s+ppl\s+\d+\.\d\d\s+\d+\.\d\d\s+2\s+>= 0\s+pass\s+-", output);
+        var report = Regex.Match(output, @"\S+evaltests-tiny-\d{8}_\d{6}\.html").Value; // the HTML report, listed with the run's artifacts
+        Assert.True(File.Exists(report), output);
+        Assert.Contains("<table id=\"summary\">", File.ReadAllText(report), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -77,7 +77,7 @@ public sealed class PackageContractTests(PackedFeed feed) : IClassFixture<Packed
     public void Pack_WritesEveryPackageAndTheTool_WithOneVersion()
     {
         Assert.True(feed.PackExit == 0, feed.PackOutput);
-        string[] expected = ["EvalTests.Core", "EvalTests.Onnx", "EvalTests.OpenAI", "EvalTests.Extensions.AI", "EvalTests.Server", "EvalTests.Xunit", "EvalTests.Cli"];
+        string[] expected = ["EvalTests.Core", "EvalTests.Onnx", "EvalTests.OpenAI", "EvalTests.Extensions.AI", "EvalTests.Server", "EvalTests.Reports", "EvalTests.Xunit", "EvalTests.Cli"];
 
         var packed = Directory.GetFiles(feed.Feed, "*.nupkg").Select(Path.GetFileName).Order().ToList();
 

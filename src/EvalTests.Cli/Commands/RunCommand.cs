@@ -151,6 +151,11 @@ internal static class RunCommand
             }
 
             var code = Report(output, result, elapsed.Elapsed, (languageModel as IReportsUsage)?.Usage, runMode);
+            if (runMode != RunMode.Infer && shardLabel is null)
+            {
+                await ReportCommand.WriteForRunAsync(result.Layout, result.SummaryTimestamp, output, cancellationToken);
+            }
+
             if (languageModel is IReportsWork { Work: { PositionsRun: > 0 } work })
             {
                 output.WriteLine($"Work: {work}.");

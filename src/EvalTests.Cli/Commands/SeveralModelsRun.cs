@@ -62,6 +62,7 @@ internal static class SeveralModelsRun
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{abbrs.Count} models; wall time {elapsed.Elapsed.TotalSeconds:F1} s."));
         output.WriteLine($"Outputs: {Path.GetFullPath(run.Layout.RunFolder)}");
         output.WriteLine($"Summary: {Path.GetFullPath(run.Layout.SummaryFile(summaryTimestamp, "txt"))}");
+        await ReportCommand.WriteForRunAsync(run.Layout, summaryTimestamp, output, cancellationToken);
         if (failed.Count > 0)
         {
             output.WriteLine($"Every request failed for {string.Join(", ", failed)}.");

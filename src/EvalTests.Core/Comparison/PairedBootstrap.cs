@@ -9,7 +9,9 @@ public sealed record PairedSubset(string Name, IReadOnlyList<double> Baseline, I
 /// <summary>A paired bootstrap's estimate of a change in a group mean.</summary>
 /// <param name="Delta">Candidate minus baseline, in points (×100), on the observed questions.</param>
 /// <param name="P">The two-sided p-value: twice the smaller share of resamples on either side of zero, at most 1.</param>
-public sealed record BootstrapEstimate(double Delta, double P);
+/// <param name="Low">The lower end of the two-sided percentile interval of the change (points).</param>
+/// <param name="High">The upper end.</param>
+public sealed record BootstrapEstimate(double Delta, double P, double Low, double High);
 
 /// <summary>
 /// The paired bootstrap over questions, stratified by subset, for a group's naive average (the mean of its subsets'
@@ -24,16 +26,21 @@ public static class PairedBootstrap
     /// <summary>The fixed seed of every comparison, so that a gate's verdict is reproducible.</summary>
     public const int DefaultSeed = 20_250_101;
 
-    /// <summary>The change of the group mean from baseline to candidate, with its two-sided p-value.</summary>
-    public static BootstrapEstimate Compare(IReadOnlyList<PairedSubset> subsets, int resamples = DefaultResamples, int seed = DefaultSeed)
+    /// <summary>The change of the group mean from baseline to candidate, with its two-sided p-value and percentile interval.</summary>
+    /// <param name="subsets">The group's subsets, paired.</param>
+    /// <param name="resamples">Resamples drawn.</param>
+    /// <param name="seed">The random seed.</param>
+    /// <param name="confidence">The interval's coverage (0.95: the 2.5th to the 97.5th percentile).</param>
+    public static BootstrapEstimate Compare(IReadOnlyList<PairedSubset> subsets, int resamples = DefaultResamples, int seed = DefaultSeed, double confidence = 0.95)
     {
         var differences = Validate(subsets).Select(s => s.Baseline.Select((b, i) => s.Candidate[i] - b).ToArray()).ToList();
         var observed = GroupMean(differences);
         var random = new Random(seed);
         int atMostZero = 0, atLeastZero = 0;
+        var deltas = new double[resamples];
         for (var r = 0; r < resamples; r++)
         {
-            var delta = ResampledGroupMean(differences, random);
+            var delta = deltas[r] = ResampledGroupMean(differences, random);
             // A resample within rounding of zero counts on both sides (as an exact zero would).
             if (delta <= 1e-12)
             {
@@ -47,7 +54,9 @@ public static class PairedBootstrap
         }
 
         var p = Math.Min(1.0, 2.0 * Math.Min(atMostZero, atLeastZero) / resamples);
-        return new BootstrapEstimate(100 * observed, p);
+        Array.Sort(deltas);
+        var tail = (1 - confidence) / 2;
+        return new BootstrapEstimate(100 * observed, p, 100 * Percentile(deltas, tail), 100 * Percentile(deltas, 1 - tail));
     }
 
     /// <summary>
@@ -71,9 +80,12 @@ public static class PairedBootstrap
         }
 
         Array.Sort(means);
-        var index = Math.Clamp((int)Math.Ceiling(confidence * resamples) - 1, 0, resamples - 1);
-        return 100 * means[index];
+        return 100 * Percentile(means, confidence);
     }
+
+    /// <summary>The smallest sorted value with at least <paramref name="share"/> of the values at or below it.</summary>
+    private static double Percentile(double[] sorted, double share) =>
+        sorted[Math.Clamp((int)Math.Ceiling(share * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     private static IReadOnlyList<PairedSubset> Validate(IReadOnlyList<PairedSubset> subsets)
     {

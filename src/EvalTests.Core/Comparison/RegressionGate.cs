@@ -43,6 +43,9 @@ public enum ChangeVerdict
 /// <param name="Verdict">The conclusion under the gate's settings.</param>
 public sealed record ScoreChange(string Dataset, double Baseline, double Candidate, double Delta, double P, string Test, int Compared, int OneSided, ChangeVerdict Verdict)
 {
+    /// <summary>The paired bootstrap's percentile interval of <see cref="Delta"/> at the gate's confidence (points); NaN when not compared.</summary>
+    public (double Low, double High) Interval { get; init; } = (double.NaN, double.NaN);
+
     /// <summary>Whether this change fails the gate.</summary>
     public bool Fails => Verdict == ChangeVerdict.Regression;
 }
@@ -77,7 +80,9 @@ public static class RegressionGate
         var delta = 100.0 * (gained - lost) / pairs.Count;
         var p = ExactBinomial.McNemarTwoSided(lost, gained);
         var verdict = lost + gained == 0 ? ChangeVerdict.Unchanged : Decide(delta, p, settings);
-        return new ScoreChange(dataset, baselineScore, candidateScore, delta, p, "mcnemar", pairs.Count, oneSided, verdict);
+        var interval = PairedBootstrap.Compare([new PairedSubset(dataset, [.. pairs.Select(x => x.Baseline ? 1.0 : 0.0)], [.. pairs.Select(x => x.Candidate ? 1.0 : 0.0)])],
+            confidence: settings.Confidence);
+        return new ScoreChange(dataset, baselineScore, candidateScore, delta, p, "mcnemar", pairs.Count, oneSided, verdict) { Interval = (interval.Low, interval.High) };
     }
 
     /// <summary>Compares a group's naive average over its subsets' paired questions.</summary>
@@ -92,9 +97,9 @@ public static class RegressionGate
         }
 
         var unchanged = subsets.All(s => s.Baseline.SequenceEqual(s.Candidate));
-        var estimate = PairedBootstrap.Compare(subsets);
+        var estimate = PairedBootstrap.Compare(subsets, confidence: settings.Confidence);
         var verdict = unchanged ? ChangeVerdict.Unchanged : Decide(estimate.Delta, estimate.P, settings);
-        return new ScoreChange(dataset, baselineScore, candidateScore, estimate.Delta, estimate.P, "bootstrap", compared, oneSided, verdict);
+        return new ScoreChange(dataset, baselineScore, candidateScore, estimate.Delta, estimate.P, "bootstrap", compared, oneSided, verdict) { Interval = (estimate.Low, estimate.High) };
     }
 
     /// <summary>A row that cannot be compared, and why.</summary>

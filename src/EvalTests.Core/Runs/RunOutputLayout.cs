@@ -99,4 +99,7 @@ public sealed record RunOutputLayout(string WorkDir, string Timestamp)
 
     /// <summary>A summary file (<paramref name="extension"/> is txt, csv, md or json).</summary>
     public string SummaryFile(string summaryTimestamp, string extension) => Path.Combine(RunFolder, "summary", $"summary_{summaryTimestamp}.{extension}");
+
+    /// <summary>The HTML report written beside a summary.</summary>
+    public string ReportFile(string summaryTimestamp) => Path.Combine(RunFolder, "summary", $"report_{summaryTimestamp}.html");
 }

@@ -1,5 +1,9 @@
 using System.Text;
+using EvalTests.Reports;
+using EvalTests.Runs.RunFolder;
+using EvalTests.Xunit.Runners;
 using Microsoft.Testing.Platform.Builder;
+using Microsoft.Testing.Platform.Configurations;
 using Microsoft.Testing.Platform.Extensions.Messages;
 using Microsoft.Testing.Platform.Extensions.TestHost;
 using Microsoft.Testing.Platform.Messages;
@@ -19,7 +23,7 @@ public static class TestingPlatformBuilderHook
     public static void AddExtensions(ITestApplicationBuilder builder, string[] arguments)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.TestHost.AddTestSessionLifetimeHandler(services => new ScoresReport(services.GetMessageBus()));
+        builder.TestHost.AddTestSessionLifetimeHandler(services => new ScoresReport(services.GetMessageBus(), services.GetConfiguration().GetTestResultDirectory()));
     }
 }
 
@@ -33,7 +37,7 @@ public static class TestingPlatformBuilderHook
 /// reported as one result named "EvalTests scores" in the skipped state, which shows it on every console (and counts
 /// as one skipped result). <c>EVALTESTS_CONSOLE_SCORES=0</c> turns it off.
 /// </remarks>
-internal sealed class ScoresReport(IMessageBus messageBus) : ITestSessionLifetimeHandler, IDataProducer
+internal sealed class ScoresReport(IMessageBus messageBus, string resultsDirectory) : ITestSessionLifetimeHandler, IDataProducer
 {
     public const string ConsoleVariable = "EVALTESTS_CONSOLE_SCORES";
 
@@ -45,7 +49,7 @@ internal sealed class ScoresReport(IMessageBus messageBus) : ITestSessionLifetim
 
     public string Description => "Prints the scores table of the evaluated models at the end of the run and writes it to the GitHub Actions job summary.";
 
-    public Type[] DataTypesProduced => [typeof(TestNodeUpdateMessage)];
+    public Type[] DataTypesProduced => [typeof(TestNodeUpdateMessage), typeof(SessionFileArtifact)];
 
     public Task<bool> IsEnabledAsync() => Task.FromResult(true);
 
@@ -72,6 +76,25 @@ internal sealed class ScoresReport(IMessageBus messageBus) : ITestSessionLifetim
                     new TestMethodIdentifierProperty(typeof(ScoresReport).Assembly.FullName!, "EvalTests", "EvalTests", "scores", 0, [], "System.Void")),
             };
             await messageBus.PublishAsync(this, new TestNodeUpdateMessage(testSessionContext.SessionUid, node)).ConfigureAwait(false);
+        }
+
+        // Each evaluated model's HTML report, next to the TRX files, listed with the run's artifacts.
+        foreach (var evaluation in EvaluationSession.All.Where(e => e.Result is not null))
+        {
+            string path;
+            var model = evaluation.Descriptor!.Abbr;
+            try
+            {
+                var run = FinishedRun.Read(evaluation.Result!.Layout.RunFolder);
+                path = await HtmlReport.WriteAsync(run, Path.Combine(resultsDirectory, $"evaltests-{model}-{run.Layout.Timestamp}.html"), [model], testSessionContext.CancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                // The scores stand without their report; the run's own files say more.
+                continue;
+            }
+
+            await messageBus.PublishAsync(this, new SessionFileArtifact(testSessionContext.SessionUid, new FileInfo(path), $"EvalTests report ({model})", "The run's summary, charts and every question, in one HTML file.")).ConfigureAwait(false);
         }
 
         if (Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY") is { Length: > 0 } stepSummary)

@@ -15,6 +15,16 @@ public sealed class PairedBootstrapTests
     }
 
     [Fact]
+    public void Compare_Interval_IsThePercentilesOfTheResampledChange()
+    {
+        // Δ* = −25·K with K ~ Binomial(4, ¼) draws of the lost question: P(K ≥ 3) = 0.0508 puts the 2.5th percentile at
+        // −75; P(K = 0) = 0.316 > 2.5% puts the 97.5th at 0.
+        var estimate = PairedBootstrap.Compare([new PairedSubset("s", [1, 1, 1, 1], [1, 1, 1, 0])]);
+
+        Assert.Equal((-75, 0), (estimate.Low, estimate.High));
+    }
+
+    [Fact]
     public void Compare_WithTheFixedSeed_IsReproducible()
     {
         PairedSubset[] subsets = [new("a", [1, 0, 1, 1, 0, 1], [0, 0, 1, 0, 1, 1]), new("b", [1, 1, 0], [0, 1, 0])];

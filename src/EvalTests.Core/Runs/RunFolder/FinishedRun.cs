@@ -5,6 +5,19 @@ using EvalTests.Reporting;
 
 namespace EvalTests.Runs.RunFolder;
 
+/// <summary>One question of a finished run, as a person inspects it.</summary>
+/// <param name="Dataset">The dataset abbreviation.</param>
+/// <param name="Index">The question's index in the dataset.</param>
+/// <param name="Prompt">The prompt the model saw (for ppl, the question's own text; the in-context examples are apart).</param>
+/// <param name="Prediction">The model's text (gen) or the label with the lowest PPL (ppl).</param>
+/// <param name="Gold">The gold answer.</param>
+/// <param name="Answer">The extracted answer that was compared with the gold one.</param>
+/// <param name="Outcome">correct, wrong, unparsed, errored or scored.</param>
+/// <param name="PplPerLabel">For ppl, each option's PPL.</param>
+/// <param name="Error">The model error, when errored.</param>
+public sealed record QuestionRecord(string Dataset, int Index, string Prompt, string Prediction, string Gold, string Answer, string Outcome,
+    IReadOnlyDictionary<string, double?> PplPerLabel, string? Error);
+
 /// <summary>A dataset as a run's config lists it.</summary>
 /// <param name="Abbr">The dataset abbreviation.</param>
 /// <param name="Version">The dataset version.</param>
@@ -34,7 +47,7 @@ public sealed class FinishedRun
     /// <summary>The run folder.</summary>
     public RunOutputLayout Layout { get; }
 
-    /// <summary>The models with results, in name order.</summary>
+    /// <summary>The models with results, in the order the run evaluated them.</summary>
     public IReadOnlyList<string> Models { get; }
 
     /// <summary>The run's summary groups.</summary>
@@ -55,6 +68,7 @@ public sealed class FinishedRun
         var datasets = new List<RunDataset>();
         var groups = new List<SummaryGroup>();
         var identities = new Dictionary<string, string>(StringComparer.Ordinal);
+        var ranked = new List<string>(); // the order of the configs' model lists: the order the models ran
         foreach (var file in Directory.GetFiles(layout.ConfigsFolder, "*.json").Order(StringComparer.Ordinal))
         {
             var config = Parse(file);
@@ -62,7 +76,10 @@ public sealed class FinishedRun
             {
                 if ((string?)model["abbr"] is { } abbr && (string?)model["identity"] is { } identity)
                 {
-                    identities.TryAdd(abbr, identity);
+                    if (identities.TryAdd(abbr, identity))
+                    {
+                        ranked.Add(abbr);
+                    }
                 }
             }
 
@@ -90,7 +107,9 @@ public sealed class FinishedRun
             throw new InvalidDataException($"{layout.ConfigsFolder}: no run config lists any dataset.");
         }
 
-        var models = Directory.GetDirectories(results).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+        // The models in the order the run evaluated them (its configs list them so), then any other with results.
+        var models = Directory.GetDirectories(results).Select(Path.GetFileName).OfType<string>()
+            .OrderBy(m => ranked.IndexOf(m) is >= 0 and var i ? i : int.MaxValue).ThenBy(m => m, StringComparer.Ordinal).ToList();
         return new FinishedRun(layout, datasets, groups, identities, models);
     }
 
@@ -103,6 +122,36 @@ public sealed class FinishedRun
     {
         ArgumentNullException.ThrowIfNull(models);
         return Summary.Build(models, [.. _datasets.Select(d => d.Abbr)], [.. models.Select(m => (IReadOnlyList<DatasetScore>)[.. ResultsOf(m).Select(r => r.Score)])], groups);
+    }
+
+    /// <summary>Every question of one model in the run, dataset by dataset: prompt, prediction, gold, extracted answer, outcome, PPL per option.</summary>
+    public IReadOnlyList<QuestionRecord> Questions(string model)
+    {
+        var questions = new List<QuestionRecord>();
+        foreach (var dataset in _datasets.Where(d => File.Exists(Layout.Results(model, d.Abbr))))
+        {
+            var details = Parse(Layout.Results(model, dataset.Abbr))["details"] as JsonObject ?? [];
+            var predictions = File.Exists(Layout.Predictions(model, dataset.Abbr)) ? Parse(Layout.Predictions(model, dataset.Abbr)) : [];
+            foreach (var (key, node) in details)
+            {
+                var detail = node as JsonObject ?? [];
+                var prediction = predictions[key] as JsonObject ?? [];
+                var ppl = prediction.Where(p => p.Key.StartsWith("label: ", StringComparison.Ordinal))
+                    .ToDictionary(p => p.Key["label: ".Length..], p => p.Value?["PPL"] is JsonValue v && v.TryGetValue<double>(out var x) ? x : (double?)null, StringComparer.Ordinal);
+                questions.Add(new QuestionRecord(
+                    dataset.Abbr,
+                    int.Parse(key, System.Globalization.CultureInfo.InvariantCulture),
+                    (string?)prediction["origin_prompt"] ?? string.Empty,
+                    (string?)prediction["prediction"] ?? string.Empty,
+                    (string?)detail["gold"] ?? string.Empty,
+                    (string?)detail["pred"] ?? string.Empty,
+                    (string?)detail["outcome"] ?? string.Empty,
+                    ppl,
+                    (string?)detail["error"]));
+            }
+        }
+
+        return questions;
     }
 
     /// <summary>Writes <c>summary/summary_&lt;timestamp&gt;.{txt,csv,md,json}</c> into the run folder, as a run does.</summary>

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace EvalTests.Reports.Tests;
+
+public sealed class HtmlReportTests(ReportRun run) : IClassFixture<ReportRun>
+{
+    [Fact]
+    public void Report_HasTheSummaryTheChartsTheComparisonAndEveryQuestion()
+    {
+        var html = HtmlReport.Render(run.Run);
+
+        Assert.Contains("<table id=\"summary\">", html, StringComparison.Ordinal);
+        Assert.Matches(@"<th>always-a</th><th>always-b</th>", html);
+        Assert.Equal(2, Regex.Count(html, "<svg ")); // scores per category, and the comparison's changes
+        Assert.Contains("Paired comparison: always-b against always-a", html, StringComparison.Ordinal);
+        Assert.Equal(24, Regex.Count(html, "<tr data-model=")); // 2 models × 3 subjects × 4 questions
+        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal); // nothing fetched at view time
+    }
+
+    [Fact]
+    public void Report_EscapesWhatTheModelWrote()
+    {
+        var html = HtmlReport.Render(run.Run);
+
+        Assert.DoesNotContain("<script>alert", html, StringComparison.Ordinal);
+        Assert.Contains("答案是 A", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HeadlessChromium_RendersTheReport_WithItsTablesChartsAndFilters()
+    {
+        var page = await HtmlReport.WriteAsync(run.Run, run.Folder.Combine("report.html"), cancellationToken: TestContext.Current.CancellationToken);
+        var screenshot = run.Folder.Combine("report.png");
+
+        var (shot, shotOutput) = Chromium($"--screenshot={screenshot}", "--window-size=1280,1600", new Uri(page).AbsoluteUri);
+        // The search box reads "#q=" from the address, so the filter runs in the browser before the DOM is dumped.
+        var (dump, dom) = Chromium("--dump-dom", new Uri(page).AbsoluteUri + "#q=logic");
+
+        Assert.True(shot == 0, shotOutput);
+        var png = await File.ReadAllBytesAsync(screenshot, TestContext.Current.CancellationToken);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        Assert.Equal(1280, (png[16] << 24) | (png[17] << 16) | (png[18] << 8) | png[19]); // the IHDR width
+        Assert.True(png.Length > 20_000, $"a {png.Length}-byte screenshot is too small to show the page");
+        Assert.True(dump == 0, dom);
+        Assert.Contains("id=\"summary\"", dom, StringComparison.Ordinal);
+        Assert.Equal(2, Regex.Count(dom, "<svg "));
+        Assert.Contains("8 of 24 questions", dom, StringComparison.Ordinal); // the script ran and filtered to ceval-logic
+    }
+
+    /// <summary>Debian's chromium, headless; the path comes from CHROMIUM when set.</summary>
+    private static (int ExitCode, string Output) Chromium(params string[] arguments)
+    {
+        var executable = Environment.GetEnvironmentVariable("CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";
+        Assert.True(File.Exists(executable), $"Chromium is needed for this test: {executable} does not exist (apt-get install chromium, or set CHROMIUM).");
+        var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000" }.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(1)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("chromium did not finish in a minute.");
+        }
+
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+}
