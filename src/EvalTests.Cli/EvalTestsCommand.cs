@@ -31,7 +31,8 @@ internal static class EvalTestsCommand
         catch (Exception ex) when (ex is DataNotFoundException or DatasetFormatException or ModelLoadException or NotSupportedException
                                        or ArgumentException or DirectoryNotFoundException or FileNotFoundException or InvalidDataException or HttpRequestException or IOException)
         {
-            await error.WriteLineAsync($"error: {ex.Message}");
+            // --debug shows the whole trace, as OpenCompass's --debug does; otherwise one line the user can act on.
+            await error.WriteLineAsync(args.Contains("--debug") ? $"error: {ex}" : $"error: {ex.Message}");
             return 1;
         }
         catch (OperationCanceledException)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using EvalTests.Cli.Notifications;
 using EvalTests.Cli.Rendering;
 using EvalTests.Datasets;
 using EvalTests.Models;
@@ -31,11 +32,15 @@ internal static class RunCommand
         var postprocessor = new Option<string?>("--postprocessor") { Description = "Extract gen answers with this postprocessor instead of the config's (e.g. re-score with --mode eval): first_capital, first_option, first_option_corrected." };
         var shard = new Option<string?>("--shard") { Description = "Run only slice i of n (e.g. 2/4): tasks dealt largest first, the same split on every machine; combine with `evaltests merge`." };
         var workers = new Option<int>("--max-num-workers") { Description = "Split the run over N worker processes (shards of one run folder), then score and summarize it.", DefaultValueFactory = _ => 1 };
+        var lark = new Option<string?>("--lark") { Description = "Post the run's start, summary and failure to this Lark/Feishu bot webhook (or env:NAME, a variable holding it), as OpenCompass's --lark." };
+        var notify = new Option<string?>("--notify") { Description = "Post the run's start, summary and failure to this Slack-compatible webhook (or env:NAME, a variable holding it)." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print what the run would do (datasets, subsets, questions, model calls, prompt tokens) and stop: the model is loaded, nothing is asked." };
+        var debug = new Option<bool>("--debug") { Description = "One process (no --max-num-workers workers) and full exception traces, as OpenCompass's --debug." };
         var reuse = new Option<string?>("--reuse", "-r") { Description = "Continue a run in the work dir: the given timestamp, or the latest; answers already given are not asked again.", Arity = ArgumentArity.ZeroOrOne };
 
         var command = new Command("run", "Evaluate a model on datasets and print the summary table (OpenCompass's run.py).")
         {
-            datasets, subsets, dataRoot, workDir, batchSize, batchTokens, maxOutLen, maxSeqLen, limit, mode, postprocessor, shard, workers, reuse, baseline, judgeMaxOutLen,
+            datasets, subsets, dataRoot, workDir, batchSize, batchTokens, maxOutLen, maxSeqLen, limit, mode, postprocessor, shard, workers, reuse, baseline, judgeMaxOutLen, lark, notify, dryRun, debug,
         };
         foreach (var option in models.Evaluated.Concat(judges.All))
         {
@@ -44,129 +49,161 @@ internal static class RunCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var elapsed = Stopwatch.StartNew();
-            var plan = RunPlan.Create(DatasetCatalog.Default, parse.GetValue(datasets)!, parse.GetValue(subsets));
-            var roots = BuildDefaults.DataRoots(parse.GetValue(dataRoot));
-            var folders = plan.Tasks.Select(t => t.Card).Distinct().ToDictionary(c => c.Name, roots.ResolveBenchmarkFolder);
-            foreach (var (name, folder) in folders)
+            Webhook?[] hooks = [Webhook.Parse(parse.GetValue(lark), WebhookFormat.Lark, "--lark"), Webhook.Parse(parse.GetValue(notify), WebhookFormat.Slack, "--notify")];
+            using var notifier = new RunNotifier([.. hooks.OfType<Webhook>()], output);
+            (string Path, string Table)? finished = null;
+            await notifier.StartedAsync($"evaltests run {string.Join(' ', parse.Tokens.Where(t => !t.Value.Contains("://", StringComparison.Ordinal) && !t.Value.StartsWith("env:", StringComparison.Ordinal)).Select(t => t.Value))}", cancellationToken);
+            try
             {
-                output.WriteLine($"Data {name}: {folder}");
-            }
-
-            var runMode = parse.GetValue(mode);
-            var batch = BatchSizeSetting.Parse(parse.GetValue(batchSize), "--batch-size");
-            var several = models.Several(parse);
-            if (several.Count > 0)
-            {
-                models.CheckSeveral(parse);
-                if (runMode != RunMode.All || parse.GetValue(workers) > 1 || parse.GetValue(shard) is not null)
+                var code = await RunAsync();
+                if (finished is { } summary)
                 {
-                    throw new ArgumentException("--models runs every model start to finish (ask and score) in one process: it does not combine with --mode, --max-num-workers or --shard.");
-                }
-            }
-
-            if (runMode == RunMode.Eval && parse.GetResult(reuse) is null)
-            {
-                throw new ArgumentException("--mode eval scores the predictions of an earlier run: name it with --reuse [timestamp].");
-            }
-
-            var timestamp = parse.GetResult(reuse) is null ? null : RunOutputLayout.ResolveReuse(parse.GetValue(workDir)!, parse.GetValue(reuse));
-            string? shardLabel = null;
-            if (parse.GetValue(shard) is { } slice)
-            {
-                var (index, count) = ParseShard(slice);
-                plan = plan.Shard(index, count, task => QuestionCount(task, folders[task.Card.Name], parse.GetValue(limit)));
-                shardLabel = $"{index}of{count}";
-                output.WriteLine($"Shard {index}/{count}: {plan.Tasks.Count} dataset(s): {string.Join(", ", plan.Tasks.Select(t => t.Abbr))}");
-            }
-
-            if (parse.GetValue(workers) > 1 && runMode != RunMode.Eval)
-            {
-                // Each worker is this command on one shard (infer only) in one run folder; then this process scores it all.
-                timestamp ??= RunOutputLayout.NewTimestamp(TimeProvider.System);
-                var exit = await RunWorkersAsync(parse, parse.GetValue(workers), new RunOutputLayout(parse.GetValue(workDir)!, timestamp), output, cancellationToken);
-                if (exit != 0)
-                {
-                    return exit;
+                    await notifier.FinishedAsync(summary.Path, summary.Table, cancellationToken);
                 }
 
-                runMode = RunMode.Eval;
+                return code;
             }
-            if (timestamp is not null)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                output.WriteLine(runMode == RunMode.Eval
-                    ? $"Scoring the predictions of run {timestamp} (no model is loaded)."
-                    : $"Reusing run {timestamp}: answers in its checkpoint are not asked again.");
-            }
-
-            var needsLogLikelihood = plan.Tasks.Any(t => t.Config.Mode == EvalMode.Ppl);
-            // A judge is loaded only when this run judges answers; OpenCompass's OC_JUDGE_* variables stand in for the options.
-            var judging = runMode != RunMode.Infer && plan.Tasks.Any(t => t.Config.Judge is not null);
-            await using var judge = !judging ? null
-                : judges.IsGiven(parse) ? await judges.CreateAsync(parse, null, needsLogLikelihood: false, output, cancellationToken)
-                : await ModelOptions.JudgeFromEnvironmentAsync(output, cancellationToken);
-
-            var settings = new RunSettings
-            {
-                Baseline = parse.GetValue(baseline),
-                JudgeMaxOutLen = parse.GetValue(judgeMaxOutLen),
-                Timestamp = timestamp,
-                Mode = runMode,
-                Postprocessor = parse.GetValue(postprocessor),
-                WorkDir = parse.GetValue(workDir)!,
-                BatchSize = batch.Size,
-                AutoBatchSize = batch.Auto,
-                BatchTokens = parse.GetValue(batchTokens),
-                MaxOutLen = parse.GetValue(maxOutLen),
-                MaxSeqLen = parse.GetValue(maxSeqLen),
-                Limit = parse.GetValue(limit),
-                Shard = shardLabel,
-            };
-            if (several.Count > 0)
-            {
-                var load = (string name) => models.CreateAsync(parse, parse.GetValue(maxSeqLen), needsLogLikelihood, output, cancellationToken, name);
-                return await SeveralModelsRun.RunAsync(several, load, plan, card => folders[card.Name], settings, judge, GroupOf(plan), output, cancellationToken);
+                await notifier.FailedAsync(ex.Message, cancellationToken);
+                throw;
             }
 
-            await using var languageModel = runMode == RunMode.Eval
-                ? RecordedModel.FromRun(new RunOutputLayout(parse.GetValue(workDir)!, timestamp!), parse.GetValue(models.Abbr))
-                : await models.CreateAsync(parse, parse.GetValue(maxSeqLen), needsLogLikelihood, output, cancellationToken);
-
-            var groupOf = GroupOf(plan);
-            RunResult result;
-            if (ReferenceEquals(output, Console.Out) && AnsiConsole.Profile.Capabilities.Interactive)
+            async Task<int> RunAsync()
             {
-                RunResult? finished = null;
-                await SpectreRunProgress.Create(AnsiConsole.Console).StartAsync(async context =>
+                var elapsed = Stopwatch.StartNew();
+                var plan = RunPlan.Create(DatasetCatalog.Default, parse.GetValue(datasets)!, parse.GetValue(subsets));
+                var roots = BuildDefaults.DataRoots(parse.GetValue(dataRoot));
+                var folders = plan.Tasks.Select(t => t.Card).Distinct().ToDictionary(c => c.Name, roots.ResolveBenchmarkFolder);
+                foreach (var (name, folder) in folders)
                 {
-                    var runner = new EvaluationRunner(languageModel, settings, new SpectreRunProgress(context, groupOf), judge: judge);
-                    finished = await runner.RunAsync(plan, card => folders[card.Name], cancellationToken);
-                });
-                result = finished!;
-            }
-            else
-            {
-                var runner = new EvaluationRunner(languageModel, settings, new ConsoleRunProgress(output, groupOf, TimeSpan.FromSeconds(5)), judge: judge);
-                result = await runner.RunAsync(plan, card => folders[card.Name], cancellationToken);
-            }
+                    output.WriteLine($"Data {name}: {folder}");
+                }
 
-            var code = Report(output, result, elapsed.Elapsed, (languageModel as IReportsUsage)?.Usage, runMode);
-            if (runMode != RunMode.Infer && shardLabel is null)
-            {
-                await ReportCommand.WriteForRunAsync(result.Layout, result.SummaryTimestamp, output, cancellationToken);
-            }
+                var runMode = parse.GetValue(mode);
+                var batch = BatchSizeSetting.Parse(parse.GetValue(batchSize), "--batch-size");
+                var several = models.Several(parse);
+                if (several.Count > 0)
+                {
+                    models.CheckSeveral(parse);
+                    if (runMode != RunMode.All || parse.GetValue(workers) > 1 || parse.GetValue(shard) is not null)
+                    {
+                        throw new ArgumentException("--models runs every model start to finish (ask and score) in one process: it does not combine with --mode, --max-num-workers or --shard.");
+                    }
+                }
 
-            if (languageModel is IReportsWork { Work: { PositionsRun: > 0 } work })
-            {
-                output.WriteLine($"Work: {work}.");
-            }
+                if (runMode == RunMode.Eval && parse.GetResult(reuse) is null)
+                {
+                    throw new ArgumentException("--mode eval scores the predictions of an earlier run: name it with --reuse [timestamp].");
+                }
 
-            if (judge is IReportsUsage { Usage: { } judgeUsage })
-            {
-                output.WriteLine($"Judge API usage: {judgeUsage}");
-            }
+                var timestamp = parse.GetResult(reuse) is null ? null : RunOutputLayout.ResolveReuse(parse.GetValue(workDir)!, parse.GetValue(reuse));
+                string? shardLabel = null;
+                if (parse.GetValue(shard) is { } slice)
+                {
+                    var (index, count) = ParseShard(slice);
+                    plan = plan.Shard(index, count, task => QuestionCount(task, folders[task.Card.Name], parse.GetValue(limit)));
+                    shardLabel = $"{index}of{count}";
+                    output.WriteLine($"Shard {index}/{count}: {plan.Tasks.Count} dataset(s): {string.Join(", ", plan.Tasks.Select(t => t.Abbr))}");
+                }
 
-            return code;
+                if (parse.GetValue(workers) > 1 && runMode != RunMode.Eval && !parse.GetValue(debug) && !parse.GetValue(dryRun))
+                {
+                    // Each worker is this command on one shard (infer only) in one run folder; then this process scores it all.
+                    timestamp ??= RunOutputLayout.NewTimestamp(TimeProvider.System);
+                    var exit = await RunWorkersAsync(parse, parse.GetValue(workers), new RunOutputLayout(parse.GetValue(workDir)!, timestamp), output, cancellationToken);
+                    if (exit != 0)
+                    {
+                        return exit;
+                    }
+
+                    runMode = RunMode.Eval;
+                }
+                if (timestamp is not null)
+                {
+                    output.WriteLine(runMode == RunMode.Eval
+                        ? $"Scoring the predictions of run {timestamp} (no model is loaded)."
+                        : $"Reusing run {timestamp}: answers in its checkpoint are not asked again.");
+                }
+
+                var needsLogLikelihood = plan.Tasks.Any(t => t.Config.Mode == EvalMode.Ppl);
+                // A judge is loaded only when this run judges answers; OpenCompass's OC_JUDGE_* variables stand in for the options.
+                var judging = runMode != RunMode.Infer && plan.Tasks.Any(t => t.Config.Judge is not null);
+                await using var judge = !judging ? null
+                    : judges.IsGiven(parse) ? await judges.CreateAsync(parse, null, needsLogLikelihood: false, output, cancellationToken)
+                    : await ModelOptions.JudgeFromEnvironmentAsync(output, cancellationToken);
+
+                var settings = new RunSettings
+                {
+                    Baseline = parse.GetValue(baseline),
+                    JudgeMaxOutLen = parse.GetValue(judgeMaxOutLen),
+                    Timestamp = timestamp,
+                    Mode = runMode,
+                    Postprocessor = parse.GetValue(postprocessor),
+                    WorkDir = parse.GetValue(workDir)!,
+                    BatchSize = batch.Size,
+                    AutoBatchSize = batch.Auto,
+                    BatchTokens = parse.GetValue(batchTokens),
+                    MaxOutLen = parse.GetValue(maxOutLen),
+                    MaxSeqLen = parse.GetValue(maxSeqLen),
+                    Limit = parse.GetValue(limit),
+                    Shard = shardLabel,
+                };
+                if (parse.GetValue(dryRun))
+                {
+                    await using var planned = await models.CreateAsync(parse, parse.GetValue(maxSeqLen), needsLogLikelihood, output, cancellationToken, several.Count > 0 ? several[0] : null);
+                    return DryRun.Print(output, new EvaluationRunner(planned, settings).DescribeWork(plan, card => folders[card.Name]), several.Count > 0 ? several.Count : 1);
+                }
+
+                if (several.Count > 0)
+                {
+                    var load = (string name) => models.CreateAsync(parse, parse.GetValue(maxSeqLen), needsLogLikelihood, output, cancellationToken, name);
+                    var (severalCode, summaryPath, table) = await SeveralModelsRun.RunAsync(several, load, plan, card => folders[card.Name], settings, judge, GroupOf(plan), output, cancellationToken);
+                    finished = (summaryPath, table);
+                    return severalCode;
+                }
+
+                await using var languageModel = runMode == RunMode.Eval
+                    ? RecordedModel.FromRun(new RunOutputLayout(parse.GetValue(workDir)!, timestamp!), parse.GetValue(models.Abbr))
+                    : await models.CreateAsync(parse, parse.GetValue(maxSeqLen), needsLogLikelihood, output, cancellationToken);
+
+                var groupOf = GroupOf(plan);
+                RunResult result;
+                if (ReferenceEquals(output, Console.Out) && AnsiConsole.Profile.Capabilities.Interactive)
+                {
+                    RunResult? finished = null;
+                    await SpectreRunProgress.Create(AnsiConsole.Console).StartAsync(async context =>
+                    {
+                        var runner = new EvaluationRunner(languageModel, settings, new SpectreRunProgress(context, groupOf), judge: judge);
+                        finished = await runner.RunAsync(plan, card => folders[card.Name], cancellationToken);
+                    });
+                    result = finished!;
+                }
+                else
+                {
+                    var runner = new EvaluationRunner(languageModel, settings, new ConsoleRunProgress(output, groupOf, TimeSpan.FromSeconds(5)), judge: judge);
+                    result = await runner.RunAsync(plan, card => folders[card.Name], cancellationToken);
+                }
+
+                var code = Report(output, result, elapsed.Elapsed, (languageModel as IReportsUsage)?.Usage, runMode);
+                if (runMode != RunMode.Infer && shardLabel is null)
+                {
+                    await ReportCommand.WriteForRunAsync(result.Layout, result.SummaryTimestamp, output, cancellationToken);
+                    finished = (Path.GetFullPath(result.Layout.SummaryFile(result.SummaryTimestamp, "txt")), result.Summary.ToText());
+                }
+
+                if (languageModel is IReportsWork { Work: { PositionsRun: > 0 } work })
+                {
+                    output.WriteLine($"Work: {work}.");
+                }
+
+                if (judge is IReportsUsage { Usage: { } judgeUsage })
+                {
+                    output.WriteLine($"Judge API usage: {judgeUsage}");
+                }
+
+                return code;
+            }
         });
         return command;
     }
@@ -192,7 +229,8 @@ internal static class RunCommand
     private static async Task<int> RunWorkersAsync(ParseResult parse, int count, RunOutputLayout layout, TextWriter output, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(layout.WorkerLog(1, count))!);
-        var arguments = WithoutOptions(parse.Tokens.Select(t => t.Value).ToList(), "--max-num-workers", "--mode", "--shard", "--reuse", "-r");
+        // Workers neither split again nor notify: the run that starts them reports once.
+        var arguments = WithoutOptions(parse.Tokens.Select(t => t.Value).ToList(), "--max-num-workers", "--mode", "--shard", "--reuse", "-r", "--lark", "--notify");
         output.WriteLine($"Starting {count} workers on run {layout.Timestamp}.");
         var elapsed = Stopwatch.StartNew();
         var workers = Enumerable.Range(1, count).Select(async index =>

@@ -15,7 +15,8 @@ namespace EvalTests.Cli.Commands;
 /// </summary>
 internal static class SeveralModelsRun
 {
-    public static async Task<int> RunAsync(IReadOnlyList<string> names, Func<string, Task<ILanguageModel>> load, RunPlan plan, Func<DatasetCard, string> locateBenchmark,
+    /// <returns>The exit code, and the summary file and table of all the models.</returns>
+    public static async Task<(int Code, string SummaryPath, string Table)> RunAsync(IReadOnlyList<string> names, Func<string, Task<ILanguageModel>> load, RunPlan plan, Func<DatasetCard, string> locateBenchmark,
         RunSettings settings, ILanguageModel? judge, Func<string, string> groupOf, TextWriter output, CancellationToken cancellationToken)
     {
         var elapsed = Stopwatch.StartNew();
@@ -63,12 +64,13 @@ internal static class SeveralModelsRun
         output.WriteLine($"Outputs: {Path.GetFullPath(run.Layout.RunFolder)}");
         output.WriteLine($"Summary: {Path.GetFullPath(run.Layout.SummaryFile(summaryTimestamp, "txt"))}");
         await ReportCommand.WriteForRunAsync(run.Layout, summaryTimestamp, output, cancellationToken);
+        var path = Path.GetFullPath(run.Layout.SummaryFile(summaryTimestamp, "txt"));
         if (failed.Count > 0)
         {
             output.WriteLine($"Every request failed for {string.Join(", ", failed)}.");
-            return 1;
+            return (1, path, summary.ToText());
         }
 
-        return 0;
+        return (0, path, summary.ToText());
     }
 }

@@ -131,6 +131,23 @@ public sealed class EvaluationRunner
         return (replayed, sent);
     }
 
+    /// <summary>
+    /// What a run of the plan would ask, asking nothing (OpenCompass's <c>--dry-run</c>): per task the questions, the
+    /// model calls of the naive plan (one per question in gen, one per option in ppl) and the prompts' size, in tokens
+    /// where the model counts them.
+    /// </summary>
+    public IReadOnlyList<TaskWork> DescribeWork(RunPlan plan, Func<DatasetCard, string> locateBenchmark)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return [.. plan.Tasks.Select(task =>
+        {
+            var prepared = Prepare(task, locateBenchmark);
+            var prompts = prepared.GenerationPrompts?.Select(p => p.Prompt).ToList() ?? [.. prepared.LabelPrompts!.SelectMany(l => l.Select(p => p.Prompt))];
+            long? tokens = _model.TokenCounter is { } counter ? prompts.Sum(p => (long)counter.CountTokens(p)) : null;
+            return new TaskWork(task.Abbr, task.Config.Mode.OpenCompassName(), prepared.Samples.Count, prompts.Count, tokens, prompts.Sum(p => (long)p.ToPlainText().Length));
+        })];
+    }
+
     private PreparedTask Prepare(EvaluationTask task, Func<DatasetCard, string> locateBenchmark)
     {
         var card = task.Card;

@@ -31,6 +31,15 @@ public sealed record RunResult(RunOutputLayout Layout, string SummaryTimestamp, 
     public IReadOnlyDictionary<RequestKind, int> MeasuredBatchSizes { get; init; } = new Dictionary<RequestKind, int>();
 }
 
+/// <summary>What a run of one task would ask (<see cref="EvaluationRunner.DescribeWork"/>).</summary>
+/// <param name="Dataset">The task's abbreviation.</param>
+/// <param name="Mode">gen or ppl.</param>
+/// <param name="Questions">Questions evaluated.</param>
+/// <param name="ModelCalls">Requests of the naive plan: one per question (gen) or per option (ppl).</param>
+/// <param name="PromptTokens">The prompts' tokens, where the model counts them.</param>
+/// <param name="PromptCharacters">The prompts' characters.</param>
+public sealed record TaskWork(string Dataset, string Mode, int Questions, int ModelCalls, long? PromptTokens, long PromptCharacters);
+
 /// <summary>What a batch asks: the evaluated model's generations or log-likelihoods, or the judge's verdicts.</summary>
 public enum RequestKind
 {
