@@ -94,7 +94,7 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
         var usage = new UsageCounters();
         var sender = new RetryingSender(options, new RequestSpacer(options.QueriesPerSecond, clock), usage, clock, key);
         var model = options.Model ?? await FirstListedModelAsync(client, sender, options.BaseUrl, cancellationToken).ConfigureAwait(false);
-        var cache = JsonLineStore.Open(options.CacheFolder, Identity(options.Provider, model));
+        var cache = JsonLineStore.Open(options.CacheFolder, CacheIdentity(options, model));
         try
         {
             var refusal = options.PromptLogProbs switch
@@ -103,7 +103,7 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
                 false => "prompt log-probabilities are switched off for this model",
                 null => await ProbeLogProbsAsync(client.Pipeline, sender, cache, options, model, cancellationToken).ConfigureAwait(false),
             };
-            var (counter, maxModelLength) = await RemoteTokenCounter.ProbeAsync(client.Pipeline, options.BaseUrl, model, cache, Identity(options.Provider, model), cancellationToken).ConfigureAwait(false);
+            var (counter, maxModelLength) = await RemoteTokenCounter.ProbeAsync(client.Pipeline, options.BaseUrl, model, cache, CacheIdentity(options, model), cancellationToken).ConfigureAwait(false);
             return new OpenAILanguageModel(options, client, model, sender, usage, cache, refusal, counter, maxModelLength);
         }
         catch
@@ -141,7 +141,7 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
 
     private async Task<GenerationResult> GenerateOneAsync(GenerationRequest request, CancellationToken cancellationToken)
     {
-        var key = RequestKey.For(Descriptor.Identity, request, _settingsKey);
+        var key = RequestKey.For(CacheIdentity(_options, _model), request, _settingsKey);
         if (_cache.TryGet(key, out var cached) && ResultJson.Generation(cached) is { } hit)
         {
             _usage.CacheHit();
@@ -189,7 +189,7 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
 
     private async Task<LogLikelihoodResult> ScoreOneAsync(LogLikelihoodRequest request, CancellationToken cancellationToken)
     {
-        var key = RequestKey.For(Descriptor.Identity, request, _settingsKey);
+        var key = RequestKey.For(CacheIdentity(_options, _model), request, _settingsKey);
         if (_cache.TryGet(key, out var cached) && ResultJson.LogLikelihood(cached) is { } hit)
         {
             _usage.CacheHit();
@@ -251,7 +251,7 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
     private static async Task<string?> ProbeLogProbsAsync(ClientPipeline pipeline, RetryingSender sender, JsonLineStore cache, OpenAIModelOptions options, string model, CancellationToken cancellationToken)
     {
         const string Probe = "The capital of France is Paris.";
-        var key = RequestKey.For(Identity(options.Provider, model), new LogLikelihoodRequest(new Prompt([new PromptTurn(TurnRole.Human, Probe)])), "probe");
+        var key = RequestKey.For(CacheIdentity(options, model), new LogLikelihoodRequest(new Prompt([new PromptTurn(TurnRole.Human, Probe)])), "probe");
         if (cache.TryGet(key, out var cached))
         {
             return cached["refusal"]?.GetValue<string>();
@@ -286,6 +286,14 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
     }
 
     private static string Identity(string provider, string model) => $"{provider}:{model}";
+
+    /// <summary>
+    /// What a cached reply is the reply of: the model's identity and the server that gave it, so that two servers that
+    /// both name their model "model" never answer from each other's cache. (The identity in reports and snapshots stays
+    /// provider:model: the same model served elsewhere is the same model.)
+    /// </summary>
+    private static string CacheIdentity(OpenAIModelOptions options, string model) =>
+        $"{Identity(options.Provider, model)}@{options.BaseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/')}";
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync()

@@ -124,7 +124,7 @@ public static class HtmlReport
         Filter(page, "model", models);
         Filter(page, "dataset", [.. questions.Select(q => q.Question.Dataset).Distinct()]);
         Filter(page, "outcome", [.. questions.Select(q => q.Question.Outcome).Distinct().Order(StringComparer.Ordinal)]);
-        page.Append("<span id=\"shown\"></span></div>\n<table id=\"questions\"><thead><tr><th>model</th><th>dataset</th><th>#</th><th>gold</th><th>answer</th><th>outcome</th><th>prediction / PPL per option</th><th>prompt</th></tr></thead><tbody>\n");
+        page.Append("<span id=\"shown\"></span></div>\n<table id=\"questions\"><thead><tr><th>model</th><th>dataset</th><th>#</th><th>gold</th><th>answer</th><th>outcome</th><th>prediction / PPL per option / judge</th><th>prompt</th></tr></thead><tbody>\n");
         foreach (var (model, q) in questions)
         {
             page.Append("<tr data-model=\"").Append(HtmlEncode(model)).Append("\" data-dataset=\"").Append(HtmlEncode(q.Dataset))
@@ -139,6 +139,11 @@ public static class HtmlReport
             else
             {
                 page.Append(HtmlEncode(q.Error ?? q.Prediction));
+            }
+
+            foreach (var judgement in q.Judgements)
+            {
+                page.Append("<div class=\"judgement\"><b>judge</b> ").Append(HtmlEncode(judgement)).Append("</div>");
             }
 
             page.Append("</td><td><details><summary>prompt</summary><pre>").Append(HtmlEncode(q.Prompt)).Append("</pre></details></td></tr>\n");

@@ -225,6 +225,28 @@ public sealed class ApiFaultTests : IDisposable
     }
 
     [Fact]
+    public async Task TwoServersNamingTheirModelAlike_NeverAnswerFromEachOthersCache()
+    {
+        await using var first = await ScriptedOpenAIServer.StartAsync((_, _) => ServerFault.None, answer: _ => "A");
+        await using var second = await ScriptedOpenAIServer.StartAsync((_, _) => ServerFault.None, answer: _ => "B");
+        IReadOnlyList<GenerationResult> answers;
+        await using (var model = await OpenAILanguageModel.ConnectAsync(Options(first.BaseUrl) with { PromptLogProbs = false }, TestContext.Current.CancellationToken))
+        {
+            await model.GenerateAsync([Question("one")], TestContext.Current.CancellationToken);
+        }
+
+        await using (var model = await OpenAILanguageModel.ConnectAsync(Options(second.BaseUrl) with { PromptLogProbs = false }, TestContext.Current.CancellationToken))
+        {
+            answers = await model.GenerateAsync([Question("one")], TestContext.Current.CancellationToken);
+            Assert.Equal(0, model.Usage.CacheHits);
+            Assert.Equal("openai:scripted-model", model.Descriptor.Identity); // the same model, for reports and snapshots
+        }
+
+        Assert.Equal("B", answers[0].Text);
+        Assert.Equal(2, Directory.GetFiles(_work.Combine("cache")).Length); // one cache per server
+    }
+
+    [Fact]
     public async Task AMissingKeyVariable_IsNamedInTheError()
     {
         var options = new OpenAIModelOptions { BaseUrl = new Uri("http://127.0.0.1:9/v1"), ApiKeyVariable = "EVALTESTS_SURELY_UNSET_VARIABLE" };

@@ -71,3 +71,25 @@ public sealed class HtmlReportTests(ReportRun run) : IClassFixture<ReportRun>
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
 }
+
+public sealed class JudgedReportTests : IDisposable
+{
+    private readonly TestSupport.TempDirectory _work = new();
+
+    public void Dispose() => _work.Dispose();
+
+    [Fact]
+    public async Task AJudgedRun_ShowsEachQuestionsJudgeReplyAndVerdict()
+    {
+        var plan = Runs.RunPlan.Create(Datasets.DatasetCatalog.Default, ["gsm8k_llmjudge"]);
+        var settings = new Runs.RunSettings { WorkDir = _work.Path, Timestamp = "20261130_120000", Limit = 2, BatchSize = 2 };
+        var model = new TestSupport.ScriptedLanguageModel(_ => "The answer is 18.");
+        var judge = new TestSupport.ScriptedLanguageModel(_ => "A", abbr: "judge");
+        await new Runs.EvaluationRunner(model, settings, judge: judge).RunAsync(plan, card => Path.Combine(TestSupport.SharedData.Datasets, card.Name), TestContext.Current.CancellationToken);
+
+        var html = HtmlReport.Render(Runs.RunFolder.FinishedRun.Read(Path.Combine(_work.Path, "20261130_120000")));
+
+        Assert.Equal(2, Regex.Count(html, "<div class=\"judgement\"><b>judge</b> Correct: A</div>"));
+        Assert.DoesNotContain("judged-by", Regex.Match(html, "<select data-column=\"model\">.*?</select>").Value, StringComparison.Ordinal); // the judge's outputs are no model
+    }
+}

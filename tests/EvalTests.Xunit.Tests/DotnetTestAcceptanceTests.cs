@@ -9,7 +9,7 @@ public sealed class SampleProjectFixture : IDisposable
     public SampleProjectFixture()
     {
         Project = new SampleProject($"""
-                <EvalModel Include="tiny" Path="{TestSupport.SharedData.Model("stories260K")}" />
+                <EvalModel Include="tiny" Path="{TestSupport.SharedData.Model("stories260K")}" SystemPrompt="Say &quot;A&quot; \ nothing else" />
                 <EvalDataset Include="ceval_ppl" Limit="2" />
                 <EvalDataset Include="ceval_gne" />
                 <EvalThreshold Include="ceval-computer_network" MinAccuracy="99" />
@@ -80,6 +80,14 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
         Assert.Contains("ceval-computer_network [tiny, ceval_ppl]", output, StringComparison.Ordinal);
         Assert.Contains("ceval-hard [tiny, ceval_ppl]", output, StringComparison.Ordinal);
         Assert.Contains("ceval [tiny, ceval_ppl, snapshot]", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ThePlan_KeepsQuotesAndBackslashesOfItemValues()
+    {
+        var plan = EvalTests.Xunit.Planning.EvalPlanFile.Read(Path.Combine(Project.Folder, "bin", "Debug", "net10.0", "evaltests.plan.json"));
+
+        Assert.Equal("Say \"A\" \\ nothing else", plan.Models.Single().SystemPrompt);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class OpenAIBackendTests
         Assert.True(exit == 0, output);
         Assert.Matches(@"RESULT ceval-law model=api mode=gen accuracy=\d+\.\d\d stderr=\d+\.\d\d n=2", output);
         Assert.Equal(2, server.Requests.Count(r => r.Path == "/v1/chat/completions"));
-        Assert.Single(Directory.GetFiles(Path.Combine(project.Folder, "responses"), "openai_scripted-model.jsonl"));
+        Assert.Single(Directory.GetFiles(Path.Combine(project.Folder, "responses"), "openai_scripted-model@*.jsonl")); // the model and the server that answered
         // Continued with EVALTESTS_REUSE (and no response cache), the run's checkpoint answers everything.
         Directory.Delete(Path.Combine(project.Folder, "responses"), recursive: true);
         var (again, againOutput) = project.Run(["test", "--no-build", "--filter", "ceval-law", "--output", "Detailed"],

@@ -14,11 +14,21 @@ public sealed class JsonLineStore : IDisposable
 {
     private readonly ConcurrentDictionary<string, JsonNode> _entries = new(StringComparer.Ordinal);
     private readonly FileStream? _file;
-    private readonly Lock _writeLock = new();
+    /// <summary>One lock per file across every store of this process (two stores may append to the same file).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lock> FileLocks = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The byte other processes lock while they append (far past any content, so readers are never blocked where a
+    /// lock is mandatory); POSIX record locks make it a mutex between processes.
+    /// </summary>
+    private const long AppendLockOffset = long.MaxValue - 1;
+
+    private readonly Lock _writeLock;
 
     private JsonLineStore(string? path)
     {
         Path = path;
+        _writeLock = path is null ? new Lock() : FileLocks.GetOrAdd(System.IO.Path.GetFullPath(path), _ => new Lock());
         if (path is null)
         {
             return;
@@ -43,6 +53,33 @@ public sealed class JsonLineStore : IDisposable
             // The last line was torn by a kill: start a fresh line so the next entry is whole.
             _file.WriteByte((byte)'\n');
             _file.Flush();
+        }
+    }
+
+    /// <summary>Takes the cross-process append lock, waiting for another writer; false where the platform has no file locks.</summary>
+    private static bool LockForAppend(FileStream file)
+    {
+        if (OperatingSystem.IsMacOS())
+        {
+            return false; // .NET has no file locks there: one writer per file, as before
+        }
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                file.Lock(AppendLockOffset, 1);
+                return true;
+            }
+            catch (PlatformNotSupportedException)
+            {
+                return false;
+            }
+            catch (IOException) when (waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                Thread.Sleep(1);
+            }
         }
     }
 
@@ -96,8 +133,22 @@ public sealed class JsonLineStore : IDisposable
         {
             try
             {
-                _file.Write(bytes);
-                _file.Flush(flushToDisk: false);
+                // Workers of one run and runs side by side append to the same file: under the file's lock, write at
+                // its current end (a stream remembers its own end, not the one another process moved).
+                var locked = LockForAppend(_file);
+                try
+                {
+                    _file.Seek(0, SeekOrigin.End);
+                    _file.Write(bytes);
+                    _file.Flush(flushToDisk: false);
+                }
+                finally
+                {
+                    if (locked && !OperatingSystem.IsMacOS())
+                    {
+                        _file.Unlock(AppendLockOffset, 1);
+                    }
+                }
             }
             catch (IOException ex)
             {

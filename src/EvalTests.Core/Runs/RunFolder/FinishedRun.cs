@@ -16,7 +16,11 @@ namespace EvalTests.Runs.RunFolder;
 /// <param name="PplPerLabel">For ppl, each option's PPL.</param>
 /// <param name="Error">The model error, when errored.</param>
 public sealed record QuestionRecord(string Dataset, int Index, string Prompt, string Prediction, string Gold, string Answer, string Outcome,
-    IReadOnlyDictionary<string, double?> PplPerLabel, string? Error);
+    IReadOnlyDictionary<string, double?> PplPerLabel, string? Error)
+{
+    /// <summary>A judge's replies to this question (with the verdict parsed from each), for judged datasets.</summary>
+    public IReadOnlyList<string> Judgements { get; init; } = [];
+}
 
 /// <summary>A dataset as a run's config lists it.</summary>
 /// <param name="Abbr">The dataset abbreviation.</param>
@@ -109,6 +113,7 @@ public sealed class FinishedRun
 
         // The models in the order the run evaluated them (its configs list them so), then any other with results.
         var models = Directory.GetDirectories(results).Select(Path.GetFileName).OfType<string>()
+            .Where(m => !m.Contains("_judged-by--", StringComparison.Ordinal)) // a judge's outputs, not a model's results
             .OrderBy(m => ranked.IndexOf(m) is >= 0 and var i ? i : int.MaxValue).ThenBy(m => m, StringComparer.Ordinal).ToList();
         return new FinishedRun(layout, datasets, groups, identities, models);
     }
@@ -131,6 +136,7 @@ public sealed class FinishedRun
         foreach (var dataset in _datasets.Where(d => File.Exists(Layout.Results(model, d.Abbr))))
         {
             var details = Parse(Layout.Results(model, dataset.Abbr))["details"] as JsonObject ?? [];
+            var judgements = Judgements(model, dataset.Abbr);
             var predictions = File.Exists(Layout.Predictions(model, dataset.Abbr)) ? Parse(Layout.Predictions(model, dataset.Abbr)) : [];
             foreach (var (key, node) in details)
             {
@@ -147,7 +153,10 @@ public sealed class FinishedRun
                     (string?)detail["pred"] ?? string.Empty,
                     (string?)detail["outcome"] ?? string.Empty,
                     ppl,
-                    (string?)detail["error"]));
+                    (string?)detail["error"])
+                {
+                    Judgements = judgements.TryGetValue(key, out var replies) ? replies : [],
+                });
             }
         }
 
@@ -169,6 +178,31 @@ public sealed class FinishedRun
             .ToList();
         var outcomes = results.Where(r => r.Outcomes is not null).ToDictionary(r => r.Score.Abbr, r => r.Outcomes!, StringComparer.Ordinal);
         return new ScoreSheet(IdentityOf(model), rows, outcomes, Groups);
+    }
+
+    /// <summary>
+    /// The judge's replies per question index, from the verifier's <c>&lt;dataset&gt;_replica0.json</c> beside the
+    /// results or a subjective judge's <c>&lt;model&gt;_judged-by--&lt;judge&gt;/&lt;dataset&gt;.json</c>.
+    /// </summary>
+    private Dictionary<string, List<string>> Judgements(string model, string dataset)
+    {
+        var results = Path.Combine(Layout.RunFolder, "results");
+        var files = new[] { Path.Combine(results, model, dataset + "_replica0.json") }
+            .Concat(Directory.GetDirectories(results, model + "_judged-by--*").Select(folder => Path.Combine(folder, dataset + ".json")))
+            .Where(File.Exists);
+        var judgements = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            foreach (var (key, node) in Parse(file))
+            {
+                var question = key.Split('_')[0];
+                var verdict = (string?)node?["evaltests"]?["verdict"] ?? node?["evaltests"]?["rating"]?.ToJsonString();
+                var reply = (string?)node?["prediction"] ?? string.Empty;
+                (judgements.TryGetValue(question, out var list) ? list : judgements[question] = []).Add(verdict is null ? reply : $"{verdict}: {reply}");
+            }
+        }
+
+        return judgements;
     }
 
     private IReadOnlyList<(DatasetScore Score, string? Outcomes)> ResultsOf(string model)
