@@ -8,6 +8,11 @@ using static System.Net.WebUtility;
 
 namespace EvalTests.Reports;
 
+/// <summary>A baseline the report compares the run's first model with: a name and its scores (e.g. a verified snapshot).</summary>
+/// <param name="Name">How the report names the baseline.</param>
+/// <param name="Sheet">Its scores and per-question outcomes.</param>
+public sealed record ReportBaseline(string Name, ScoreSheet Sheet);
+
 /// <summary>
 /// One self-contained HTML file for a finished run: the summary table, a bar chart per category and model, the paired
 /// comparison of the first two models (Δ with intervals), and every question with search and filters. Nothing is
@@ -16,7 +21,10 @@ namespace EvalTests.Reports;
 public static class HtmlReport
 {
     /// <summary>The page for the run's models (all of them, by default).</summary>
-    public static string Render(FinishedRun run, IReadOnlyList<string>? models = null)
+    /// <param name="run">The finished run.</param>
+    /// <param name="models">The models to show, in order; the first two are compared.</param>
+    /// <param name="baseline">A baseline to compare the first model with instead (a verified score snapshot).</param>
+    public static string Render(FinishedRun run, IReadOnlyList<string>? models = null, ReportBaseline? baseline = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         var columns = models is { Count: > 0 } ? models : run.Models;
@@ -29,9 +37,13 @@ public static class HtmlReport
 
         // The overview first (charts, the comparison), then the full table and every question.
         ChartSection(page, summary);
-        if (columns.Count >= 2)
+        if (baseline is not null)
         {
-            ComparisonSection(page, run, columns[0], columns[1]);
+            ComparisonSection(page, run.Groups, baseline.Name, baseline.Sheet, columns[0], run.Sheet(columns[0]));
+        }
+        else if (columns.Count >= 2)
+        {
+            ComparisonSection(page, run.Groups, columns[0], run.Sheet(columns[0]), columns[1], run.Sheet(columns[1]));
         }
 
         SummarySection(page, summary);
@@ -41,10 +53,10 @@ public static class HtmlReport
     }
 
     /// <summary>Writes the page and returns its path.</summary>
-    public static async Task<string> WriteAsync(FinishedRun run, string path, IReadOnlyList<string>? models = null, CancellationToken cancellationToken = default)
+    public static async Task<string> WriteAsync(FinishedRun run, string path, IReadOnlyList<string>? models = null, ReportBaseline? baseline = null, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        await File.WriteAllTextAsync(path, Render(run, models), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(path, Render(run, models, baseline), cancellationToken).ConfigureAwait(false);
         return Path.GetFullPath(path);
     }
 
@@ -90,14 +102,14 @@ public static class HtmlReport
             .Append("<figcaption>").Append(groups.Count > 0 ? "Each summary group" : "Each subset").Append(", one bar per model.</figcaption></figure></div>\n");
     }
 
-    private static void ComparisonSection(StringBuilder page, FinishedRun run, string baseline, string candidate)
+    private static void ComparisonSection(StringBuilder page, IReadOnlyList<SummaryGroup> groups, string baseline, ScoreSheet baselineSheet, string candidate, ScoreSheet candidateSheet)
     {
         var settings = new GateSettings();
-        var changes = ScoreComparer.Compare(run.Sheet(baseline), run.Sheet(candidate), settings);
+        var changes = ScoreComparer.Compare(baselineSheet, candidateSheet, settings);
         page.Append("<h2>Paired comparison: ").Append(HtmlEncode(candidate)).Append(" against ").Append(HtmlEncode(baseline)).Append("</h2>\n")
             .Append("<p class=\"meta\">On the same questions: exact McNemar per subset, paired bootstrap per group; intervals are the bootstrap's 95% percentile interval of Δ.</p>\n");
         var shown = changes.Where(c => !double.IsNaN(c.Delta)).ToList();
-        var charted = shown.Where(c => run.Groups.Any(g => g.Name == c.Dataset)).ToList() is { Count: > 0 } groupChanges ? groupChanges : [.. shown.Take(40)];
+        var charted = shown.Where(c => groups.Any(g => g.Name == c.Dataset)).ToList() is { Count: > 0 } groupChanges ? groupChanges : [.. shown.Take(40)];
         page.Append("<div class=\"charts\"><figure id=\"chart-changes\">")
             .Append(Charts.Changes([.. charted.Select(c => c.Dataset)], [.. charted.Select(c => (c.Delta, c.Interval.Low, c.Interval.High))]))
             .Append("<figcaption>Δ per group with its 95% interval.</figcaption></figure></div>\n");

@@ -19,6 +19,15 @@ public sealed class HtmlReportTests(ReportRun run) : IClassFixture<ReportRun>
     }
 
     [Fact]
+    public void Report_WithABaseline_ComparesTheFirstModelWithIt()
+    {
+        var html = HtmlReport.Render(run.Run, ["always-a"], new ReportBaseline("snapshot v1", run.Run.Sheet("always-b")));
+
+        Assert.Contains("Paired comparison: always-a against snapshot v1", html, StringComparison.Ordinal);
+        Assert.Contains("<table id=\"comparison\">", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Report_EscapesWhatTheModelWrote()
     {
         var html = HtmlReport.Render(run.Run);

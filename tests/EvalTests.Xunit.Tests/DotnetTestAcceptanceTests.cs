@@ -303,6 +303,9 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
         Assert.True(exit == 0, output);
         Assert.Matches(@"\n\s*ceval\s+\d+\.\d\d\s+\d+\.\d\d\s+\+\d+\.\d\d\s+0\.0000\s+bootstrap\s+104\s+GAIN", output);
         Assert.Contains("significant gain(s)", output, StringComparison.Ordinal);
+        // The HTML report compares the run with the verified snapshot it was gated against.
+        var report = File.ReadAllText(Regex.Match(output, @"\S+evaltests-tiny-\d{8}_\d{6}\.html").Value);
+        Assert.Contains("Paired comparison: tiny against snapshot onnx:sha256:0ld0ld0ld0ld0ld0", report, StringComparison.Ordinal);
     }
 }
 

@@ -22,7 +22,7 @@ internal static class ReportCommand
         {
             var finished = FinishedRun.Read(parse.GetValue(run)!);
             var path = parse.GetValue(file) ?? finished.Layout.ReportFile(RunOutputLayout.NewTimestamp(TimeProvider.System));
-            output.WriteLine($"Report: {await HtmlReport.WriteAsync(finished, path, parse.GetValue(models), cancellationToken)}");
+            output.WriteLine($"Report: {await HtmlReport.WriteAsync(finished, path, parse.GetValue(models), cancellationToken: cancellationToken)}");
             return 0;
         });
         return command;

@@ -14,10 +14,7 @@ internal sealed class EvalTestFrameworkExecutor(IXunitTestAssembly testAssembly)
     /// <inheritdoc/>
     public override async ValueTask RunTestCases(IReadOnlyCollection<IXunitTestCase> testCases, IMessageSink executionMessageSink, ITestFrameworkExecutionOptions executionOptions, CancellationToken cancellationToken)
     {
-        var selected = testCases.OfType<EvalTestCase>().Select(c => c.Case)
-            .Concat(testCases.OfType<Theories.EvalTheoryTestCase>().Select(c => c.Case))
-            .Distinct()
-            .ToList();
+        var selected = testCases.OfType<EvalCaseTestCase>().Select(c => c.Case).Distinct().ToList();
         if (selected.Count > 0)
         {
             await EvaluationSession.PrepareAsync(selected, cancellationToken);

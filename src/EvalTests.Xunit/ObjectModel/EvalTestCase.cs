@@ -8,7 +8,7 @@ namespace EvalTests.Xunit.ObjectModel;
 /// (<c>ceval-law.stories260K</c> / <c>ceval_gen</c>), so runners build the fully qualified name
 /// <c>ceval-law.stories260K.ceval_gen</c> and <c>dotnet test --filter ceval-law</c> selects it.
 /// </summary>
-public sealed class EvalTestCase : XunitTestCase, ITestCaseMetadata
+public sealed class EvalTestCase : EvalCaseTestCase, ITestCaseMetadata
 {
     /// <summary>For the deserializer.</summary>
     [Obsolete("Called by the de-serializer; should only be called by deriving classes for de-serialization purposes")]
@@ -18,14 +18,10 @@ public sealed class EvalTestCase : XunitTestCase, ITestCaseMetadata
 
     /// <summary>Creates the test case.</summary>
     public EvalTestCase(EvalCase evalCase, IXunitTestMethod testMethod, string uniqueId, Dictionary<string, HashSet<string>> traits, string? skipReason)
-        : base(testMethod, $"{evalCase.Name} [{evalCase.Model}, {evalCase.ConfigShortName}{(evalCase.Kind == EvalCaseKind.Snapshot ? ", snapshot" : string.Empty)}]",
-            uniqueId, @explicit: false, skipReason: skipReason, traits: traits, testMethodArguments: [evalCase.Serialize()])
+        : base(evalCase, testMethod, $"{evalCase?.Name} [{evalCase?.Model}, {evalCase?.ConfigShortName}{(evalCase?.Kind == EvalCaseKind.Snapshot ? ", snapshot" : string.Empty)}]",
+            uniqueId, traits, [evalCase!.Serialize()], skipReason)
     {
-        Case = evalCase;
     }
-
-    /// <summary>What this case checks.</summary>
-    public EvalCase Case { get; private set; } = null!;
 
     string ITestCaseMetadata.TestClassName => Case.ClassName;
 
@@ -36,18 +32,4 @@ public sealed class EvalTestCase : XunitTestCase, ITestCaseMetadata
     string ITestCaseMetadata.TestMethodName => Case.MethodName;
 
     string[]? ITestCaseMetadata.TestMethodParameterTypesVSTest => null;
-
-    /// <inheritdoc/>
-    protected override void Serialize(IXunitSerializationInfo info)
-    {
-        base.Serialize(info);
-        info.AddValue("evalCase", Case.Serialize());
-    }
-
-    /// <inheritdoc/>
-    protected override void Deserialize(IXunitSerializationInfo info)
-    {
-        base.Deserialize(info);
-        Case = EvalCase.Deserialize(info.GetValue<string>("evalCase")!);
-    }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using EvalTests.Reports;
 using EvalTests.Runs.RunFolder;
 using EvalTests.Xunit.Runners;
+using EvalTests.Xunit.Runners.Snapshots;
 using Microsoft.Testing.Platform.Builder;
 using Microsoft.Testing.Platform.Configurations;
 using Microsoft.Testing.Platform.Extensions.Messages;
@@ -86,7 +87,9 @@ internal sealed class ScoresReport(IMessageBus messageBus, string resultsDirecto
             try
             {
                 var run = FinishedRun.Read(evaluation.Result!.Layout.RunFolder);
-                path = await HtmlReport.WriteAsync(run, Path.Combine(resultsDirectory, $"evaltests-{model}-{run.Layout.Timestamp}.html"), [model], testSessionContext.CancellationToken).ConfigureAwait(false);
+                // The verified snapshots, when there are any, are the baseline the report compares the model with.
+                var baseline = ScoreSnapshot.Baseline(EvaluationSession.Plan, evaluation) is { } verified ? new ReportBaseline($"snapshot {verified.Identity}", verified) : null;
+                path = await HtmlReport.WriteAsync(run, Path.Combine(resultsDirectory, $"evaltests-{model}-{run.Layout.Timestamp}.html"), [model], baseline, testSessionContext.CancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
             {

@@ -63,6 +63,27 @@ internal static class ScoreSnapshot
         Gate(target, evaluation, plan, verified, received, verifiedPath, receivedPath, receivedText, accept, output);
     }
 
+    /// <summary>
+    /// The verified snapshots of a model's evaluated configs as one baseline (the HTML report compares the run with it);
+    /// null when none is verified yet. A snapshot that cannot be read is left out: its own case reports it.
+    /// </summary>
+    public static ScoreSheet? Baseline(EvalPlanFile plan, ModelEvaluation evaluation)
+    {
+        var directory = plan.SnapshotDirectory ?? Path.Combine(AppContext.BaseDirectory, "snapshots");
+        var model = evaluation.Descriptor!.Abbr;
+        var verified = evaluation.Plan!.Tasks.Select(t => t.Config).DistinctBy(c => c.Name)
+            .Select(config => Path.Combine(directory, $"{model}.{PlanCases.ShortName(config)}.verified.txt"))
+            .Where(File.Exists)
+            .Select(path => { try { return ScoreSnapshotFile.Parse(path, File.ReadAllText(path)); } catch (InvalidDataException) { return null; } })
+            .OfType<ScoreSnapshotFile>()
+            .ToList();
+        return verified.Count == 0 ? null : new ScoreSheet(
+            string.Join(", ", verified.Select(v => v.Identity).Distinct()),
+            [.. verified.SelectMany(v => v.ToSheet([]).Rows)],
+            verified.SelectMany(v => v.Outcomes).DistinctBy(o => o.Key).ToDictionary(o => o.Key, o => o.Value, StringComparer.Ordinal),
+            evaluation.Plan.Groups);
+    }
+
     /// <summary>Comparable (same identity, rows and versions) and every score within the tolerance.</summary>
     internal static bool Matches(string verified, string received, EvalPlanFile plan, out string reason) =>
         Matches(ScoreSnapshotFile.Parse("verified", verified), ScoreSnapshotFile.Parse("received", received), plan, out reason);
