@@ -46,6 +46,25 @@ public sealed class SeveralModelsTests : IDisposable
     }
 
     [Fact]
+    public async Task ApiModels_RunAtTheSameTime_IntoOneSummary()
+    {
+        await using var first = await ScriptedOpenAIServer.StartAsync((_, _) => ServerFault.None, answer: _ => "A");
+        await using var second = await ScriptedOpenAIServer.StartAsync((_, _) => ServerFault.None, answer: _ => "B");
+
+        var output = await CliRunner.RunOkAsync("run", "--models", $"first-model@{first.BaseUrl}", $"second-model@{second.BaseUrl}",
+            "--datasets", "ceval_gen", "--subsets", "law", "--limit", "2", "--data-root", SharedData.Datasets, "-w", _work.Path,
+            "--api-key-env", "none", "--no-cache", "--qps", "1");
+
+        Assert.Matches(@"dataset\s+version\s+metric\s+mode\s+first-model\s+second-model", CliRunner.SummaryTable(output));
+        var firstChats = first.Requests.Where(r => r.Path == "/v1/chat/completions").ToList();
+        var secondChats = second.Requests.Where(r => r.Path == "/v1/chat/completions").ToList();
+        Assert.Equal(2, firstChats.Count);
+        Assert.Equal(2, secondChats.Count);
+        // At one request a second each, side by side: the second server's first question comes before the first's last.
+        Assert.True(secondChats[0].Timestamp < firstChats[^1].Timestamp && firstChats[0].Timestamp < secondChats[^1].Timestamp, "the two API models did not run at the same time");
+    }
+
+    [Fact]
     public async Task Models_WithABaseUrlOrAShard_IsRefusedNamingTheOption()
     {
         var (withApi, _, apiError) = await CliRunner.RunAsync(["run", "--models", "stories260K", "--base-url", "http://127.0.0.1:9/v1", .. Plan]);

@@ -7,6 +7,21 @@ using EvalTests.OpenAI;
 
 namespace EvalTests.Cli.Commands;
 
+/// <summary>One model of <c>--models</c>: a local folder or name, or an API model written <c>model@base-url</c>.</summary>
+/// <param name="Text">As written.</param>
+/// <param name="Name">The folder or name, or the API's model name.</param>
+/// <param name="BaseUrl">The API base, for an API model.</param>
+internal sealed record ModelEntry(string Text, string Name, string? BaseUrl)
+{
+    public bool IsApi => BaseUrl is not null;
+
+    public static ModelEntry Parse(string text)
+    {
+        var at = text.IndexOf("@http", StringComparison.OrdinalIgnoreCase);
+        return at > 0 ? new ModelEntry(text, text[..at], text[(at + 1)..]) : new ModelEntry(text, text, null);
+    }
+}
+
 /// <summary>
 /// The options that pick and configure a model: a local ONNX folder, or (with <c>--base-url</c>) an OpenAI-compatible
 /// API with OpenCompass's OpenAISDK knobs. Shared by <c>run</c> and <c>serve</c>.
@@ -63,11 +78,11 @@ internal sealed class ModelOptions
         _systemPrompt = new(Name("system-prompt")) { Description = "A system message sent before every chat prompt." };
         _cacheDir = new(Name("cache-dir")) { Description = $"Folder of the API response cache (default: the per-user cache, {UserCache.ResponsesFolder})." };
         _noCache = new(Name("no-cache")) { Description = "Send every API request, and cache nothing." };
-        _several = new(Name("models")) { Description = "Several local models, evaluated one after another on the same plan into one run folder, with one summary column each (OpenCompass's --models).", AllowMultipleArgumentsPerToken = true };
+        _several = new(Name("models")) { Description = "Several models on the same plan into one run folder, one summary column each (OpenCompass's --models): local folders or names, evaluated one after another, and API models as model@base-url (e.g. qwen@http://127.0.0.1:8000/v1), evaluated at the same time, each within the API options.", AllowMultipleArgumentsPerToken = true };
     }
 
-    /// <summary>The local models of a run of several (<c>--models a b</c>); empty for a run of one.</summary>
-    public IReadOnlyList<string> Several(ParseResult parse) => parse.GetValue(_several) ?? [];
+    /// <summary>The models of a run of several (<c>--models a b</c>); empty for a run of one.</summary>
+    public IReadOnlyList<ModelEntry> Several(ParseResult parse) => [.. (parse.GetValue(_several) ?? []).Select(ModelEntry.Parse)];
 
     /// <summary>The options a run of several models takes per model, which <c>--models</c> therefore excludes.</summary>
     public void CheckSeveral(ParseResult parse)
@@ -76,7 +91,7 @@ internal sealed class ModelOptions
         {
             if (parse.GetResult(option) is not null)
             {
-                throw new ArgumentException($"{Name("models")} evaluates local models by name or folder; it does not combine with {option.Name} (run API models one per run, or name each local model in {Name("models")}).");
+                throw new ArgumentException($"{Name("models")} names every model itself; it does not combine with {option.Name} (write an API model as model@base-url in {Name("models")}).");
             }
         }
     }
@@ -133,13 +148,14 @@ internal sealed class ModelOptions
     /// <param name="needsLogLikelihood">Whether ppl mode needs prompt log-probabilities.</param>
     /// <param name="output">Where the model is described.</param>
     /// <param name="cancellationToken">Stops connecting.</param>
-    /// <param name="localModel">One model of <c>--models</c>, instead of <c>--model</c>.</param>
-    public async Task<ILanguageModel> CreateAsync(ParseResult parse, int? maxSeqLen, bool needsLogLikelihood, TextWriter output, CancellationToken cancellationToken, string? localModel = null)
+    /// <param name="entry">One model of <c>--models</c>, instead of <c>--model</c>/<c>--base-url</c>.</param>
+    public async Task<ILanguageModel> CreateAsync(ParseResult parse, int? maxSeqLen, bool needsLogLikelihood, TextWriter output, CancellationToken cancellationToken, ModelEntry? entry = null)
     {
         var role = _prefix.Length == 0 ? "Model" : "Judge";
-        if (localModel is null && parse.GetValue(_baseUrl) is { } baseUrlText)
+        var baseUrlText = entry is null ? parse.GetValue(_baseUrl) : entry.BaseUrl;
+        if (baseUrlText is not null)
         {
-            var baseUrl = ParseBaseUrl(baseUrlText, Name("base-url"));
+            var baseUrl = ParseBaseUrl(baseUrlText, entry is null ? Name("base-url") : $"{Name("models")} {entry.Text}");
             var keyVariable = parse.GetValue(_apiKeyEnv) switch
             {
                 null => string.IsNullOrEmpty(Environment.GetEnvironmentVariable(DefaultKeyVariable)) ? null : DefaultKeyVariable,
@@ -150,8 +166,8 @@ internal sealed class ModelOptions
             {
                 BaseUrl = baseUrl,
                 ApiKeyVariable = keyVariable,
-                Model = parse.GetValue(_model),
-                Abbr = parse.GetValue(_abbr),
+                Model = entry?.Name ?? parse.GetValue(_model),
+                Abbr = entry is null ? parse.GetValue(_abbr) : null,
                 Provider = parse.GetValue(_apiProvider)!,
                 QueriesPerSecond = parse.GetValue(_qps),
                 MaxConcurrency = parse.GetValue(_maxConcurrency),
@@ -168,7 +184,7 @@ internal sealed class ModelOptions
             return remote;
         }
 
-        var name = localModel ?? parse.GetValue(_model) ?? throw new ArgumentException($"{Name("model")} is required: a model folder or a name under the models root (or {Name("base-url")} for an API).");
+        var name = entry?.Name ?? parse.GetValue(_model) ?? throw new ArgumentException($"{Name("model")} is required: a model folder or a name under the models root (or {Name("base-url")} for an API).");
         var folder = BuildDefaults.ResolveModel(name, parse.GetValue(_modelsRoot));
         var local = OnnxLanguageModel.Load(new OnnxModelOptions
         {

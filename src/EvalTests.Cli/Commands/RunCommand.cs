@@ -157,7 +157,7 @@ internal static class RunCommand
 
                 if (several.Count > 0)
                 {
-                    var load = (string name) => models.CreateAsync(parse, parse.GetValue(maxSeqLen), needsLogLikelihood, output, cancellationToken, name);
+                    var load = (ModelEntry entry) => models.CreateAsync(parse, parse.GetValue(maxSeqLen), needsLogLikelihood, output, cancellationToken, entry);
                     var (severalCode, summaryPath, table) = await SeveralModelsRun.RunAsync(several, load, plan, card => folders[card.Name], settings, judge, GroupOf(plan), output, cancellationToken);
                     finished = (summaryPath, table);
                     return severalCode;

@@ -7,11 +7,27 @@ namespace EvalTests.Runs.RunFolder;
 /// <summary><c>configs/&lt;ts&gt;_&lt;pid&gt;.json</c>: the models, datasets with versions, summary groups and settings of a run.</summary>
 internal static class ConfigFile
 {
+    private static readonly SemaphoreSlim Writing = new(1, 1);
+
     /// <summary>
     /// Writes the config; when this process already wrote one to the same run folder for another model (a run of several
     /// models), that model stays in its <c>models</c> list, as OpenCompass lists every model of a run in one config.
     /// </summary>
     public static async Task WriteAsync(string path, RunPlan plan, RunSettings settings, RunOutputLayout layout, ModelDescriptor model, ModelDescriptor? judge, CancellationToken cancellationToken)
+    {
+        // Models run at the same time (API models of one run) read and rewrite the same file: one at a time.
+        await Writing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await MergeAndWriteAsync(path, plan, settings, layout, model, judge, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Writing.Release();
+        }
+    }
+
+    private static async Task MergeAndWriteAsync(string path, RunPlan plan, RunSettings settings, RunOutputLayout layout, ModelDescriptor model, ModelDescriptor? judge, CancellationToken cancellationToken)
     {
         var config = ToJson(plan, settings, layout, model, judge);
         if (File.Exists(path) && JsonNode.Parse(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false))?["models"] is JsonArray earlier)
