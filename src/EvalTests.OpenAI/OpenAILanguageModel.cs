@@ -263,11 +263,17 @@ public sealed class OpenAILanguageModel : ILanguageModel, IReportsUsage
             await sender.SendAsync("prompt log-probabilities probe", ct => PromptLogProbs.RequestAsync(pipeline, options.BaseUrl, model, Probe, ct), cancellationToken).ConfigureAwait(false);
             refusal = null;
         }
+        catch (RequestFailedException ex) when (!ex.Permanent)
+        {
+            // The server did not answer (after the retries): this run goes without, the next one asks again.
+            return $"{options.BaseUrl}completions did not answer the prompt log-probabilities probe: {ex.Message}";
+        }
         catch (RequestFailedException ex)
         {
             refusal = $"{options.BaseUrl}completions does not return prompt log-probabilities (echo + logprobs): {ex.Message}";
         }
 
+        // Only an answer is remembered: served, or refused by the server itself.
         cache.Add(key, new JsonObject { ["refusal"] = refusal });
         return refusal;
     }

@@ -247,6 +247,24 @@ public sealed class ApiFaultTests : IDisposable
     }
 
     [Fact]
+    public async Task AProbeTheServerFailedToAnswer_IsAskedAgainNextTime_NotCachedAsARefusal()
+    {
+        var failing = true;
+        await using var server = await ScriptedOpenAIServer.StartAsync((path, _) => failing && path == "/v1/completions" ? ServerFault.ServerError : ServerFault.None);
+        await using (var model = await OpenAILanguageModel.ConnectAsync(Options(server.BaseUrl), TestContext.Current.CancellationToken))
+        {
+            Assert.False(model.Descriptor.Capabilities.HasFlag(ModelCapabilities.LogLikelihood));
+            Assert.Contains("did not answer", model.Descriptor.Limitations, StringComparison.Ordinal);
+        }
+
+        failing = false;
+        await using (var model = await OpenAILanguageModel.ConnectAsync(Options(server.BaseUrl), TestContext.Current.CancellationToken))
+        {
+            Assert.True(model.Descriptor.Capabilities.HasFlag(ModelCapabilities.LogLikelihood));
+        }
+    }
+
+    [Fact]
     public async Task AMissingKeyVariable_IsNamedInTheError()
     {
         var options = new OpenAIModelOptions { BaseUrl = new Uri("http://127.0.0.1:9/v1"), ApiKeyVariable = "EVALTESTS_SURELY_UNSET_VARIABLE" };

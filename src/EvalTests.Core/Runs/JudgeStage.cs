@@ -27,12 +27,16 @@ internal sealed class JudgeStage(ILanguageModel judge, RunSettings settings, Run
                 : null);
         }
 
-        using var checkpoint = JsonLineStore.Open(layout.Checkpoint(RunOutputLayout.JudgedBy(modelAbbr, judge.Descriptor.Abbr)));
+        // As the model's: a shard writes its own file (merged shards must not collide), and reads the others' once.
+        var judgedBy = RunOutputLayout.JudgedBy(modelAbbr, judge.Descriptor.Abbr);
+        var own = layout.Checkpoint(judgedBy, settings.Shard);
+        var others = JsonLineStore.ReadEntries(layout.CheckpointFiles(judgedBy).Where(f => f != own));
+        using var checkpoint = JsonLineStore.Open(own);
         var pending = new List<PendingRequest>();
         var replayed = 0;
         foreach (var request in judged.SelectMany(t => t.PendingJudgements(judge.Descriptor.Identity, new GenerationSettings(t.Task.Config.Judge!.MaxOutLen ?? settings.JudgeMaxOutLen, []))))
         {
-            if (checkpoint.TryGet(request.Key, out var stored) && request.Replay(stored))
+            if ((checkpoint.TryGet(request.Key, out var stored) || others.TryGetValue(request.Key, out stored)) && request.Replay(stored))
             {
                 replayed++;
             }

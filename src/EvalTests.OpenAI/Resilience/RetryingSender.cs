@@ -6,7 +6,11 @@ using System.Text.Json;
 namespace EvalTests.OpenAI.Resilience;
 
 /// <summary>A request given up on: its message says what was sent, how often, for how long, and the last failure.</summary>
-internal sealed class RequestFailedException(string message) : Exception(message);
+internal sealed class RequestFailedException(string message, bool permanent = false) : Exception(message)
+{
+    /// <summary>The server refused the request itself (a client error no retry fixes), rather than failing to answer in time.</summary>
+    public bool Permanent { get; } = permanent;
+}
 
 /// <summary>A reply that parsed but is not what the API promises (no choices, no log-probabilities…).</summary>
 internal sealed class MalformedReplyException(string message) : Exception(message);
@@ -57,7 +61,7 @@ internal sealed class RetryingSender
                 catch (ClientResultException ex) when (IsPermanent(ex.Status))
                 {
                     _usage.Failed();
-                    throw new RequestFailedException(Scrub($"{what} was refused: {Describe(ex)}"));
+                    throw new RequestFailedException(Scrub($"{what} was refused: {Describe(ex)}"), permanent: true);
                 }
                 catch (ClientResultException ex)
                 {

@@ -44,9 +44,18 @@ internal sealed class RemoteTokenCounter : ITokenCounter
                 var reply = Parse(message.Response!);
                 probe = new JsonObject { ["served"] = true, ["max_model_len"] = reply.MaxModelLength };
             }
+            catch (ClientResultException ex) when (ex.Status is >= 500 or 0 or 408 or 429)
+            {
+                // Not an answer about /tokenize (the server failed or was busy): this run goes without, the next one asks again.
+                return (null, null);
+            }
             catch (Exception ex) when (ex is ClientResultException or MalformedReplyException or System.Text.Json.JsonException or InvalidOperationException)
             {
                 probe = new JsonObject { ["served"] = false };
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                return (null, null);
             }
 
             cache.Add(key, probe);

@@ -34,6 +34,22 @@ public sealed class JudgedRunTests : IDisposable
     private static string Gsm8kOrAlignBench(int i) => i < Gsm8k.Count ? Gsm8k[i].Question : "\u0000";
 
     [Fact]
+    public async Task AShardsJudge_WritesItsOwnCheckpoint_AndReplaysTheOtherShards()
+    {
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["gsm8k_llmjudge"]);
+        var model = new ScriptedLanguageModel(_ => "The answer is 18.");
+        var judge = Judge(Gsm8k, _ => "A");
+        await new EvaluationRunner(model, Settings with { Shard = "1of2" }, judge: judge).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        // Merged shards must not hold the same file; another process of the run answers nothing the first judged.
+        Assert.True(File.Exists(Path.Combine(Run, "checkpoints", "scripted_judged-by--judge.shard1of2.jsonl")));
+        Assert.False(File.Exists(Path.Combine(Run, "checkpoints", "scripted_judged-by--judge.jsonl")));
+        var again = Judge(Gsm8k, _ => "B");
+        var result = await new EvaluationRunner(model, Settings with { Shard = "2of2" }, judge: again).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+        Assert.Equal(6, result.Tasks[0].Score.Score.Correct); // the verdicts of shard 1 replayed, not asked again
+    }
+
+    [Fact]
     public async Task Verifier_TheFirstAOrBIsTheVerdict_NoVerdictIsNotAttempted_AndAFailedJudgeIsAnError()
     {
         var model = new ScriptedLanguageModel(_ => "The answer is 18.");
