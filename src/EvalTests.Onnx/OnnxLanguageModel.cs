@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using EvalTests.Models;
 using EvalTests.Onnx.Inference;
 using EvalTests.Onnx.Loading;
@@ -89,7 +88,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
                 ?? throw new ModelLoadException($"{folder.Folder}: no context length in config.json (max_position_embeddings) or genai_config.json (context_length); pass one.");
             var abbr = options.Abbr ?? new DirectoryInfo(folder.Folder).Name;
             // A chat model sees other prompts than the same weights as a base model: its answers must not be replayed for it.
-            var identity = $"onnx:sha256:{HashFile(folder.OnnxFile)[..16]}{(prompts.HfType == HfType.Chat ? "+chat" : string.Empty)}";
+            var identity = $"onnx:sha256:{ModelIdentity.Hash(folder)[..16]}{(prompts.HfType == HfType.Chat ? "+chat" : string.Empty)}";
             var descriptor = new ModelDescriptor(abbr, identity, context, ModelCapabilities.Generate | ModelCapabilities.LogLikelihood);
             return new OnnxLanguageModel(new OnnxDecoder(session, signature, padId), tokenizer, prompts, folder.Config, descriptor, provider, context)
             {
@@ -297,12 +296,6 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
 
     private static IReadOnlyList<int> Truncate(IReadOnlyList<int> tokens, int limit) =>
         tokens.Count <= limit ? tokens : tokens.Skip(tokens.Count - limit).ToList();
-
-    private static string HashFile(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync()
