@@ -21,7 +21,7 @@ public sealed class RunCommandTests : IDisposable
         Assert.Matches(@"ceval_gen-computer_network\s+[0-9a-f]{6}\s+accuracy\s+gen\s+\d+\.\d\d", output);
         Assert.Matches(@"ceval_ppl-middle_school_geography\s+[0-9a-f]{6}\s+accuracy\s+ppl\s+\d+\.\d\d", output);
         Assert.Contains("62 questions:", output, StringComparison.Ordinal);
-        Assert.Matches(@"Work: positions run [\d,]+ / naive plan [\d,]+ \(\d+\.\d× fewer\)", output);
+        Assert.Matches(@"Work: positions run [\d,]+ / naive plan [\d,]+ \(\d+\.\d× (fewer|more: batch padding)\)", output);
 
         var run = Assert.Single(Directory.GetDirectories(_work.Path));
         Assert.Matches(@"^\d{8}_\d{6}$", Path.GetFileName(run));

@@ -32,7 +32,10 @@ public sealed record WorkCounts(long PositionsRun, long NaivePositions)
     /// <summary>One line for logs and the console.</summary>
     public override string ToString() => PositionsRun == 0
         ? "no positions run"
-        : FormattableString.Invariant($"positions run {PositionsRun:N0} / naive plan {NaivePositions:N0} ({(double)NaivePositions / PositionsRun:F1}× fewer)");
+        : PositionsRun <= NaivePositions
+            ? FormattableString.Invariant($"positions run {PositionsRun:N0} / naive plan {NaivePositions:N0} ({(double)NaivePositions / PositionsRun:F1}× fewer)")
+            // Batched rows are padded to the longest: with little prefix to share (short gen prompts) that can cost more.
+            : FormattableString.Invariant($"positions run {PositionsRun:N0} / naive plan {NaivePositions:N0} ({(double)PositionsRun / NaivePositions:F1}× more: batch padding)");
 }
 
 /// <summary>A backend that counts the positions it runs, so a run can report how much work its plan saved.</summary>
