@@ -28,13 +28,11 @@ internal static partial class Charts
             series.LegendText = models[m];
         }
 
-        plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, categories.Count).Select(i => (double)i)], [.. categories]);
-        plot.Axes.Bottom.TickLabelStyle.Rotation = categories.Count > 6 ? 45 : 0;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = categories.Count > 6 ? Alignment.MiddleLeft : Alignment.UpperCenter;
+        NameTicks(plot, categories);
         plot.Axes.Left.Label.Text = "score";
         plot.Axes.SetLimitsY(0, 100);
         plot.ShowLegend(Alignment.UpperRight);
-        return Svg(plot, Math.Max(480, (categories.Count * Math.Max(110, 45 * models.Count)) + 160), categories.Count > 6 ? 420 : 320);
+        return Svg(plot, Math.Max(480, (categories.Count * Math.Max(110, 45 * models.Count)) + 160), Height(categories));
     }
 
     /// <summary>The candidate-minus-baseline change per row, with its interval as a whisker.</summary>
@@ -61,12 +59,21 @@ internal static partial class Charts
 
         plot.Add.Bars(bars);
         plot.Add.HorizontalLine(0, 1, Colors.Gray);
-        plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, rows.Count).Select(i => (double)i)], [.. rows]);
-        plot.Axes.Bottom.TickLabelStyle.Rotation = rows.Count > 6 ? 45 : 0;
-        plot.Axes.Bottom.TickLabelStyle.Alignment = rows.Count > 6 ? Alignment.MiddleLeft : Alignment.UpperCenter;
+        NameTicks(plot, rows);
         plot.Axes.Left.Label.Text = "Δ points (candidate − baseline)";
-        return Svg(plot, Math.Max(480, (110 * rows.Count) + 160), rows.Count > 6 ? 420 : 320);
+        return Svg(plot, Math.Max(480, (110 * rows.Count) + 160), Height(rows));
     }
+
+    /// <summary>One tick per bar position, named; more than six names are slanted so they do not overlap.</summary>
+    private static void NameTicks(Plot plot, IReadOnlyList<string> names)
+    {
+        plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, names.Count).Select(i => (double)i)], [.. names]);
+        plot.Axes.Bottom.TickLabelStyle.Rotation = names.Count > 6 ? 45 : 0;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = names.Count > 6 ? Alignment.MiddleLeft : Alignment.UpperCenter;
+    }
+
+    /// <summary>Taller where the slanted names need the room.</summary>
+    private static int Height(IReadOnlyList<string> names) => names.Count > 6 ? 420 : 320;
 
     private static string Svg(Plot plot, int width, int height)
     {

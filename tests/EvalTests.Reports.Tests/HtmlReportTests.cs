@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace EvalTests.Reports.Tests;
@@ -62,22 +61,7 @@ public sealed class HtmlReportTests(ReportRun run) : IClassFixture<ReportRun>
     {
         var executable = Environment.GetEnvironmentVariable("CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";
         Assert.True(File.Exists(executable), $"Chromium is needed for this test: {executable} does not exist (apt-get install chromium, or set CHROMIUM).");
-        var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000" }.Concat(arguments))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(1)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("chromium did not finish in a minute.");
-        }
-
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        return TestSupport.ExternalCommand.Run(executable, Path.GetTempPath(), ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", .. arguments], timeout: TimeSpan.FromMinutes(1));
     }
 }
 

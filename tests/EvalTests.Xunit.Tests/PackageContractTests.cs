@@ -15,7 +15,7 @@ public sealed class PackedFeed : IDisposable
     {
         Version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
         Feed = _folder.Combine("feed");
-        (PackExit, PackOutput) = DotnetCommand.Run(SampleProject.Repository,
+        (PackExit, PackOutput) = ExternalCommand.Dotnet(SampleProject.Repository,
             ["pack", "EvalTests.sln", "-c", "Release", "-o", Feed, "--artifacts-path", _folder.Combine("artifacts"), $"-p:Version={Version}", "-nodeReuse:false"],
             timeout: TimeSpan.FromMinutes(10));
     }
@@ -100,17 +100,17 @@ public sealed class PackageContractTests(PackedFeed feed) : IClassFixture<Packed
               </ItemGroup>
             </Project>
             """);
-        var (built, buildOutput) = DotnetCommand.Run(user.Path, ["build", "-nodeReuse:false"]);
+        var (built, buildOutput) = ExternalCommand.Dotnet(user.Path, ["build", "-nodeReuse:false"]);
         Assert.True(built == 0, buildOutput);
 
-        var (tested, testOutput) = DotnetCommand.Run(user.Path, ["test", "--no-build", "--filter", "ceval-computer_network"]);
+        var (tested, testOutput) = ExternalCommand.Dotnet(user.Path, ["test", "--no-build", "--filter", "ceval-computer_network"]);
 
         Assert.True(tested == 0, testOutput);
         Assert.Matches(@"succeeded:\s+1\b", testOutput);
         Assert.Matches(@"ceval-computer_network\s+stories260K\s+gen\s+\d+\.\d\d\s+\d+\.\d\d\s+2\s+-\s+pass", testOutput); // the scores table
 
         // The VSTest adapter path that IDE test explorers take.
-        var (vstest, vstestOutput) = DotnetCommand.Run(user.Path, ["vstest", Path.Combine("bin", "Debug", "net10.0", "Evals.dll"), "--TestCaseFilter:ceval-computer_network"]);
+        var (vstest, vstestOutput) = ExternalCommand.Dotnet(user.Path, ["vstest", Path.Combine("bin", "Debug", "net10.0", "Evals.dll"), "--TestCaseFilter:ceval-computer_network"]);
 
         Assert.True(vstest == 0, vstestOutput);
         Assert.Matches(@"Passed!\s+-\s+Failed:\s+0,\s+Passed:\s+1,", vstestOutput);
@@ -121,12 +121,12 @@ public sealed class PackageContractTests(PackedFeed feed) : IClassFixture<Packed
     {
         using var user = feed.NewUserFolder();
         var tools = user.Combine("tools");
-        var (installed, installOutput) = DotnetCommand.Run(user.Path,
+        var (installed, installOutput) = ExternalCommand.Dotnet(user.Path,
             ["tool", "install", "--tool-path", tools, "EvalTests.Cli", "--version", feed.Version, "--add-source", feed.Feed]);
         Assert.True(installed == 0, installOutput);
 
         var tool = Path.Combine(tools, OperatingSystem.IsWindows() ? "evaltests.exe" : "evaltests");
-        var (exit, list) = DotnetCommand.Exec(tool, user.Path, ["list", "ceval"]);
+        var (exit, list) = ExternalCommand.Run(tool, user.Path, ["list", "ceval"]);
 
         Assert.True(exit == 0, list);
         Assert.Contains("C-Eval", list, StringComparison.Ordinal); // the datasets table (80 columns wide when redirected)
@@ -152,7 +152,7 @@ public sealed class PackageContractTests(PackedFeed feed) : IClassFixture<Packed
             </Project>
             """);
 
-        var (built, output) = DotnetCommand.Run(user.Path, ["build", "-nodeReuse:false"]);
+        var (built, output) = ExternalCommand.Dotnet(user.Path, ["build", "-nodeReuse:false"]);
 
         Assert.True(built == 0, output);
         var native = Directory.GetFiles(user.Combine("bin"), OperatingSystem.IsWindows() ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so", SearchOption.AllDirectories);

@@ -50,7 +50,7 @@ public sealed class SampleProject : IDisposable
     public (int ExitCode, string Output) Dotnet(params string[] arguments) => Run(arguments, environment: null);
 
     public (int ExitCode, string Output) Run(string[] arguments, IReadOnlyDictionary<string, string>? environment) =>
-        DotnetCommand.Run(Folder, arguments, environment);
+        ExternalCommand.Dotnet(Folder, arguments, environment);
 
     /// <summary>The repository root, which the sample project's imports and references point into.</summary>
     public static string Repository => RepositoryRoot;

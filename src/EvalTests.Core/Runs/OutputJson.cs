@@ -4,7 +4,10 @@ using System.Text.Json.Nodes;
 
 namespace EvalTests.Runs;
 
-/// <summary>Writes JSON the way OpenCompass does (<c>indent=4, ensure_ascii=False</c>), so Chinese text stays readable.</summary>
+/// <summary>
+/// Writes JSON the way OpenCompass does (<c>indent=4, ensure_ascii=False</c>), so Chinese text stays readable, and reads
+/// the run folder's JSON files back with errors that name the file and line.
+/// </summary>
 internal static class OutputJson
 {
     public static readonly JsonSerializerOptions Options = new()
@@ -21,5 +24,21 @@ internal static class OutputJson
         var temporary = path + ".tmp";
         await File.WriteAllTextAsync(temporary, node.ToJsonString(Options) + "\n", cancellationToken).ConfigureAwait(false);
         File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>A JSON object file of the run folder.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="expected">What the object holds, for the error when the file holds something else.</param>
+    /// <exception cref="InvalidDataException">Not valid JSON, or not an object; the message names the file (and line).</exception>
+    public static JsonObject ReadObject(string path, string expected = "a JSON object")
+    {
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected {expected}.");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON (line {ex.LineNumber + 1}): {ex.Message}", ex);
+        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using EvalTests.Models;
 
@@ -24,14 +23,7 @@ public sealed class RecordedModel : ILanguageModel
         var models = new List<JsonObject>();
         foreach (var config in configs)
         {
-            try
-            {
-                models.AddRange((JsonNode.Parse(File.ReadAllText(config))?["models"] as JsonArray ?? []).OfType<JsonObject>());
-            }
-            catch (JsonException ex)
-            {
-                throw new InvalidDataException($"{config}: not valid JSON (line {ex.LineNumber + 1}): {ex.Message}");
-            }
+            models.AddRange((OutputJson.ReadObject(config)["models"] as JsonArray ?? []).OfType<JsonObject>());
         }
 
         var model = models.LastOrDefault(m => abbr is null || (string?)m["abbr"] == abbr)

@@ -30,7 +30,7 @@ internal static class ConfigFile
     private static async Task MergeAndWriteAsync(string path, RunPlan plan, RunSettings settings, RunOutputLayout layout, ModelDescriptor model, ModelDescriptor? judge, CancellationToken cancellationToken)
     {
         var config = ToJson(plan, settings, layout, model, judge);
-        if (File.Exists(path) && JsonNode.Parse(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false))?["models"] is JsonArray earlier)
+        if (File.Exists(path) && OutputJson.ReadObject(path)["models"] is JsonArray earlier)
         {
             var models = new JsonArray([.. earlier.OfType<JsonObject>().Where(m => (string?)m["abbr"] != model.Abbr).Select(m => m.DeepClone())]);
             foreach (var current in (JsonArray)config["models"]!)

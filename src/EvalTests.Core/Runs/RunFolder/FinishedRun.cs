@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using EvalTests.Comparison;
 using EvalTests.Reporting;
@@ -37,7 +36,7 @@ public sealed class FinishedRun
 {
     private readonly IReadOnlyList<RunDataset> _datasets;
     private readonly Dictionary<string, string> _identities;
-    private readonly Dictionary<string, IReadOnlyList<(DatasetScore Score, string? Outcomes)>> _results = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<(DatasetScore Score, string? Outcomes, JsonObject Details)>> _results = new(StringComparer.Ordinal);
 
     private FinishedRun(RunOutputLayout layout, IReadOnlyList<RunDataset> datasets, IReadOnlyList<SummaryGroup> groups, Dictionary<string, string> identities, IReadOnlyList<string> models)
     {
@@ -75,7 +74,7 @@ public sealed class FinishedRun
         var ranked = new List<string>(); // the order of the configs' model lists: the order the models ran
         foreach (var file in Directory.GetFiles(layout.ConfigsFolder, "*.json").Order(StringComparer.Ordinal))
         {
-            var config = Parse(file);
+            var config = OutputJson.ReadObject(file);
             foreach (var model in (config["models"] as JsonArray)?.OfType<JsonObject>() ?? [])
             {
                 if ((string?)model["abbr"] is { } abbr && (string?)model["identity"] is { } identity)
@@ -133,11 +132,12 @@ public sealed class FinishedRun
     public IReadOnlyList<QuestionRecord> Questions(string model)
     {
         var questions = new List<QuestionRecord>();
-        foreach (var dataset in _datasets.Where(d => File.Exists(Layout.Results(model, d.Abbr))))
+        // The results files were read once already (for the summary); their details are kept.
+        foreach (var (score, _, details) in ResultsOf(model))
         {
-            var details = Parse(Layout.Results(model, dataset.Abbr))["details"] as JsonObject ?? [];
+            var dataset = _datasets.Single(d => d.Abbr == score.Abbr);
             var judgements = Judgements(model, dataset.Abbr);
-            var predictions = File.Exists(Layout.Predictions(model, dataset.Abbr)) ? Parse(Layout.Predictions(model, dataset.Abbr)) : [];
+            var predictions = File.Exists(Layout.Predictions(model, dataset.Abbr)) ? OutputJson.ReadObject(Layout.Predictions(model, dataset.Abbr)) : [];
             foreach (var (key, node) in details)
             {
                 var detail = node as JsonObject ?? [];
@@ -193,7 +193,7 @@ public sealed class FinishedRun
         var judgements = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var file in files)
         {
-            foreach (var (key, node) in Parse(file))
+            foreach (var (key, node) in OutputJson.ReadObject(file))
             {
                 var question = key.Split('_')[0];
                 var verdict = (string?)node?["evaltests"]?["verdict"] ?? node?["evaltests"]?["rating"]?.ToJsonString();
@@ -205,7 +205,7 @@ public sealed class FinishedRun
         return judgements;
     }
 
-    private IReadOnlyList<(DatasetScore Score, string? Outcomes)> ResultsOf(string model)
+    private IReadOnlyList<(DatasetScore Score, string? Outcomes, JsonObject Details)> ResultsOf(string model)
     {
         if (_results.TryGetValue(model, out var cached))
         {
@@ -222,17 +222,5 @@ public sealed class FinishedRun
         }
 
         return _results[model] = results;
-    }
-
-    private static JsonObject Parse(string path)
-    {
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object.");
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON (line {ex.LineNumber + 1}): {ex.Message}", ex);
-        }
     }
 }

@@ -8,19 +8,11 @@ namespace EvalTests.Runs.RunFolder;
 /// <summary><c>results/&lt;model&gt;/&lt;dataset&gt;.json</c>: the metric, ours under <c>evaltests</c> (counts, stderr, version), and per-question details; written and read back here.</summary>
 internal static class ResultsFile
 {
-    /// <summary>A results file read back: the dataset's score (as the summary shows it) and its per-question outcome codes.</summary>
+    /// <summary>A results file read back: the dataset's score (as the summary shows it), its per-question outcome codes and details.</summary>
     /// <exception cref="InvalidDataException">The file is not a results file; the message names it and the field.</exception>
-    public static (DatasetScore Score, string? Outcomes) Read(string path, string abbr, string mode)
+    public static (DatasetScore Score, string? Outcomes, JsonObject Details) Read(string path, string abbr, string mode)
     {
-        JsonObject json;
-        try
-        {
-            json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object.");
-        }
-        catch (System.Text.Json.JsonException ex)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON (line {ex.LineNumber + 1}): {ex.Message}", ex);
-        }
+        var json = OutputJson.ReadObject(path);
 
         // The metric is the first key, as OpenCompass writes it; ours follow under "evaltests".
         var metric = json.Select(p => p.Key).FirstOrDefault(k => k is not ("evaltests" or "details"))
@@ -38,7 +30,7 @@ internal static class ResultsFile
         }
 
         var version = (string?)counts["version"] ?? "-";
-        return (new DatasetScore(abbr, version, mode, metric, score), Outcomes(json, path));
+        return (new DatasetScore(abbr, version, mode, metric, score), Outcomes(json, path), json["details"] as JsonObject ?? []);
     }
 
     private static int Count(JsonObject counts, string name, string path) =>

@@ -23,11 +23,9 @@ internal static class ScoreSnapshot
 
     public static void Verify(EvalCase target, ModelEvaluation evaluation, EvalPlanFile plan, ITestOutputHelper? output)
     {
-        var directory = plan.SnapshotDirectory ?? Path.Combine(AppContext.BaseDirectory, "snapshots");
-        Directory.CreateDirectory(directory);
-        var name = $"{target.Model}.{target.ConfigShortName}";
-        var verifiedPath = Path.Combine(directory, name + ".verified.txt");
-        var receivedPath = Path.Combine(directory, name + ".received.txt");
+        var verifiedPath = PathOf(plan, target.Model, target.ConfigShortName, "verified");
+        var receivedPath = PathOf(plan, target.Model, target.ConfigShortName, "received");
+        Directory.CreateDirectory(Path.GetDirectoryName(verifiedPath)!);
         var received = ScoreSnapshotFile.From(target, evaluation);
         var receivedText = received.Render();
         var accept = Environment.GetEnvironmentVariable(AcceptVariable) is "1" or "true";
@@ -69,10 +67,9 @@ internal static class ScoreSnapshot
     /// </summary>
     public static ScoreSheet? Baseline(EvalPlanFile plan, ModelEvaluation evaluation)
     {
-        var directory = plan.SnapshotDirectory ?? Path.Combine(AppContext.BaseDirectory, "snapshots");
         var model = evaluation.Descriptor!.Abbr;
         var verified = evaluation.Plan!.Tasks.Select(t => t.Config).DistinctBy(c => c.Name)
-            .Select(config => Path.Combine(directory, $"{model}.{PlanCases.ShortName(config)}.verified.txt"))
+            .Select(config => PathOf(plan, model, PlanCases.ShortName(config), "verified"))
             .Where(File.Exists)
             .Select(path => { try { return ScoreSnapshotFile.Parse(path, File.ReadAllText(path)); } catch (InvalidDataException) { return null; } })
             .OfType<ScoreSnapshotFile>()
@@ -83,6 +80,10 @@ internal static class ScoreSnapshot
             verified.SelectMany(v => v.Outcomes).DistinctBy(o => o.Key).ToDictionary(o => o.Key, o => o.Value, StringComparer.Ordinal),
             evaluation.Plan.Groups);
     }
+
+    /// <summary><c>&lt;snapshots&gt;/&lt;model&gt;.&lt;config&gt;.&lt;verified|received&gt;.txt</c>.</summary>
+    private static string PathOf(EvalPlanFile plan, string model, string configShortName, string kind) =>
+        Path.Combine(plan.SnapshotDirectory ?? Path.Combine(AppContext.BaseDirectory, "snapshots"), $"{model}.{configShortName}.{kind}.txt");
 
     /// <summary>Comparable (same identity, rows and versions) and every score within the tolerance.</summary>
     internal static bool Matches(string verified, string received, EvalPlanFile plan, out string reason) =>

@@ -1,14 +1,16 @@
 using System.Diagnostics;
 
-namespace EvalTests.Xunit.Tests;
+namespace EvalTests.TestSupport;
 
-/// <summary>The real dotnet CLI (or an installed tool) run in a folder, as a user would type it; output is stdout and stderr together.</summary>
-public static class DotnetCommand
+/// <summary>A real program (the dotnet CLI, an installed tool, a browser) run in a folder as a user would; output is stdout and stderr together.</summary>
+public static class ExternalCommand
 {
-    public static (int ExitCode, string Output) Run(string folder, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null) =>
-        Exec("dotnet", folder, arguments, environment, timeout);
+    /// <summary>The dotnet CLI.</summary>
+    public static (int ExitCode, string Output) Dotnet(string folder, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null) =>
+        Run("dotnet", folder, arguments, environment, timeout);
 
-    public static (int ExitCode, string Output) Exec(string executable, string folder, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    /// <summary>Any program, killed (with its children) when it outlives the timeout (5 minutes by default).</summary>
+    public static (int ExitCode, string Output) Run(string executable, string folder, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
         var start = new ProcessStartInfo(executable) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
