@@ -27,7 +27,7 @@ internal static class ListCommand
                     config.Mode.OpenCompassName(),
                     card.Subsets.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     Markup.Escape($"{card.Splits.Eval} ({card.Splits.FewShot}, {config.FewShotIds.Count}-shot)"),
-                    Markup.Escape(config.Postprocessor ?? "- (lowest ppl)"),
+                    Markup.Escape(config.Postprocessor?.ToString() ?? "- (lowest ppl)"),
                     Markup.Escape(string.Join(", ", card.Groups.Select(g => config.Abbr + g.Suffix))));
             }
 

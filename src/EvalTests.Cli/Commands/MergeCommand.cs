@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using EvalTests.Datasets;
 using EvalTests.Runs;
+using EvalTests.Scoring;
 
 namespace EvalTests.Cli.Commands;
 
@@ -47,7 +48,7 @@ internal static class MergeCommand
                 Timestamp = layout.Timestamp,
                 Mode = RunMode.Eval,
                 Limit = parse.GetValue(limit),
-                Postprocessor = parse.GetValue(postprocessor),
+                Postprocessor = parse.GetValue(postprocessor) is { } spec ? PostprocessorSpec.Parse(spec) : null,
             };
             var result = await new EvaluationRunner(model, settings).RunAsync(plan, card => folders[card.Name], cancellationToken);
             return RunCommand.Report(output, result, elapsed.Elapsed, usage: null, RunMode.Eval);

@@ -6,6 +6,7 @@ using EvalTests.Cli.Rendering;
 using EvalTests.Datasets;
 using EvalTests.Models;
 using EvalTests.Runs;
+using EvalTests.Scoring;
 using Spectre.Console;
 
 namespace EvalTests.Cli.Commands;
@@ -29,7 +30,7 @@ internal static class RunCommand
         var maxSeqLen = new Option<int?>("--max-seq-len") { Description = "Prompt token limit for dropping in-context examples (default: the model's context length)." };
         var limit = new Option<int?>("--limit") { Description = "Only the first N questions of each subset (smoke runs)." };
         var mode = new Option<RunMode>("--mode") { Description = "all (ask and score), infer (only ask: predictions), or eval (only score the predictions of --reuse's run, no model).", DefaultValueFactory = _ => RunMode.All };
-        var postprocessor = new Option<string?>("--postprocessor") { Description = "Extract gen answers with this postprocessor instead of the config's (e.g. re-score with --mode eval): first_capital, first_option, first_option_corrected." };
+        var postprocessor = new Option<string?>("--postprocessor") { Description = "Extract gen answers with this postprocessor instead of the config's (e.g. re-score with --mode eval), as NAME[:key=value,...]: first_capital, last_capital, first_option:options=ABCDE, last_option:options=ABCD, match_answer_pattern:answer_pattern=REGEX, multiple_select, gsm8k, … (docs/postprocessors.md)." };
         var shard = new Option<string?>("--shard") { Description = "Run only slice i of n (e.g. 2/4): tasks dealt largest first, the same split on every machine; combine with `evaltests merge`." };
         var workers = new Option<int>("--max-num-workers") { Description = "Split the run over N worker processes (shards of one run folder), then score and summarize it.", DefaultValueFactory = _ => 1 };
         var lark = new Option<string?>("--lark") { Description = "Post the run's start, summary and failure to this Lark/Feishu bot webhook (or env:NAME, a variable holding it), as OpenCompass's --lark." };
@@ -139,7 +140,7 @@ internal static class RunCommand
                     JudgeMaxOutLen = parse.GetValue(judgeMaxOutLen),
                     Timestamp = timestamp,
                     Mode = runMode,
-                    Postprocessor = parse.GetValue(postprocessor),
+                    Postprocessor = parse.GetValue(postprocessor) is { } spec ? PostprocessorSpec.Parse(spec) : null,
                     WorkDir = parse.GetValue(workDir)!,
                     BatchSize = batch.Size,
                     AutoBatchSize = batch.Auto,

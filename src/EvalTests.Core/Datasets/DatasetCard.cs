@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using EvalTests.Scoring;
 
 namespace EvalTests.Datasets;
 
@@ -118,8 +119,8 @@ public sealed record DatasetConfig
     /// <summary>The option labels scored in ppl mode.</summary>
     public IReadOnlyList<string> Labels { get; init; } = [];
 
-    /// <summary>The answer postprocessor of gen mode (e.g. <c>first_capital</c>); none in ppl mode.</summary>
-    public string? Postprocessor { get; init; }
+    /// <summary>The answer postprocessor of gen mode and its arguments (e.g. <c>first_capital</c>, <c>first_option:options=ABCDE</c>); none in ppl mode.</summary>
+    public PostprocessorSpec? Postprocessor { get; init; }
 
     /// <summary>The metric name reported (e.g. <c>accuracy</c>).</summary>
     public required string Metric { get; init; }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
+using EvalTests.Python;
 
 namespace EvalTests.Judging;
 
@@ -45,7 +45,7 @@ public static partial class AlignBenchRating
         {
             foreach (Match pair in QuotedPair().Matches(block.Groups[1].Value))
             {
-                scores[pair.Groups[1].Value] = double.Parse(pair.Groups[2].Value, CultureInfo.InvariantCulture);
+                scores[pair.Groups[1].Value] = PythonInt(pair.Groups[2].Value);
             }
         }
         else if (FreeTextTypes.FirstOrDefault(t => t.Detect.All(d => judgement.Contains(d, StringComparison.Ordinal))) is { Dimensions: { } dimensions })
@@ -53,7 +53,7 @@ public static partial class AlignBenchRating
             foreach (var dimension in dimensions)
             {
                 var lines = Regex.Matches(judgement, Regex.Escape(dimension) + @".*?\n", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-                scores[dimension] = lines.Reverse().Select(l => SmallNumber().Matches(l.Value)).Where(n => n.Count > 0).Select(n => (double?)int.Parse(n[^1].Value, CultureInfo.InvariantCulture)).FirstOrDefault();
+                scores[dimension] = lines.Reverse().Select(l => SmallNumber().Matches(l.Value)).Where(n => n.Count > 0).Select(n => (double?)PythonInt(n[^1].Value)).FirstOrDefault();
             }
 
             var numbers = SmallNumber().Matches(judgement);
@@ -62,7 +62,7 @@ public static partial class AlignBenchRating
                 return null;
             }
 
-            scores[Overall] = int.Parse(numbers[^1].Value, CultureInfo.InvariantCulture);
+            scores[Overall] = PythonInt(numbers[^1].Value);
         }
         else
         {
@@ -79,6 +79,10 @@ public static partial class AlignBenchRating
             ? new Rating(overall, scores.ToDictionary(s => s.Key, s => s.Value!.Value, StringComparer.Ordinal))
             : null;
     }
+
+    // The regexes' \d takes any script's digits, as Python's does; int() must read them too (a judge may write '８').
+    private static double PythonInt(string digits) =>
+        PythonNumber.TryParseInt(digits, out var value) ? value : throw new FormatException($"'{digits}' is not a number");
 
     [GeneratedRegex(@"{(.*?)}(?![^{]*{)", RegexOptions.CultureInvariant)]
     private static partial Regex LastBraces();

@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using EvalTests.Datasets;
+using EvalTests.Python;
 
 namespace EvalTests.Judging;
 
@@ -11,10 +11,10 @@ public static partial class RatingReader
     public static Rating? Parse(RatingFormat format, string judgement) => format switch
     {
         // Upstream takes the first match in both single-score formats and checks no range (an autoj "[85]" is 85).
-        RatingFormat.AutoJ => AutoJScore().Match(judgement) is { Success: true } m && int.TryParse(m.Groups[1].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture, out var score)
+        RatingFormat.AutoJ => AutoJScore().Match(judgement) is { Success: true } m && PythonNumber.TryParseInt(m.Groups[1].Value, out var score)
             ? SingleScore(score)
             : null,
-        RatingFormat.MtBench => MtBenchScore().Match(judgement) is { Success: true } m && double.TryParse(m.Groups[1].ValueSpan, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var score)
+        RatingFormat.MtBench => MtBenchScore().Match(judgement) is { Success: true } m && PythonNumber.TryParseFloat(m.Groups[1].Value, out var score)
             ? SingleScore(score)
             : null,
         _ => AlignBenchRating.Parse(judgement),

@@ -53,11 +53,11 @@ internal sealed class PreparedTask
     /// <summary>Whether requests are measured in tokens (for a token budget) rather than characters (for ordering).</summary>
     public bool TokenLengths { get; init; }
 
-    /// <summary>A postprocessor replacing the config's (gen tasks), by name.</summary>
-    public string? PostprocessorOverride { get; init; }
+    /// <summary>A postprocessor replacing the config's (gen tasks).</summary>
+    public PostprocessorSpec? PostprocessorOverride { get; init; }
 
-    /// <summary>The postprocessor that extracts answers, by name (null for ppl tasks and configs without one).</summary>
-    public string? PostprocessorName => _genPrompts is null ? null : PostprocessorOverride ?? Task.Config.Postprocessor;
+    /// <summary>The postprocessor that extracts answers (null for ppl tasks and configs without one).</summary>
+    public PostprocessorSpec? Postprocessor => _genPrompts is null ? null : PostprocessorOverride ?? Task.Config.Postprocessor;
 
     public IReadOnlyList<DatasetSample> Samples { get; }
 
@@ -116,7 +116,7 @@ internal sealed class PreparedTask
     /// <summary>Renders the judge prompts once every answer is in; <paramref name="baseline"/> holds a pairwise judge's other answers.</summary>
     public void StartJudging(IReadOnlyList<string>? baseline)
     {
-        var postprocessor = PostprocessorName is { } name ? AnswerPostprocessors.Get(name) : null;
+        var postprocessor = Postprocessor is { } name ? AnswerPostprocessors.Get(name) : null;
         var answers = _generations.Select((g, i) =>
             g is null || g.Error is not null ? null
             // A cascade judges only what the rule finds wrong.
@@ -202,7 +202,7 @@ internal sealed class PreparedTask
     /// <summary>Every sample's outcome; <paramref name="judged"/> holds the judge's verdicts of a judged task (see <see cref="TaskJudging.Judgements"/>).</summary>
     public IReadOnlyList<SampleRecord> Score(IReadOnlyList<JudgedSample?>? judged)
     {
-        var postprocessor = PostprocessorName is { } name ? AnswerPostprocessors.Get(name) : null;
+        var postprocessor = Postprocessor is { } name ? AnswerPostprocessors.Get(name) : null;
         return [.. Enumerable.Range(0, Samples.Count).Select(i =>
         {
             var gold = GoldOf(i);

@@ -115,7 +115,7 @@ public sealed class RunPlan
         {
             card.Name, card.Format.CardName(), card.Splits.Eval, card.Splits.FewShot ?? "", subset.Name, subset.LocalName,
             config.Mode.ToString(), config.Template.Human, config.Template.Bot, string.Join(",", config.FewShotIds),
-            string.Join(",", config.Labels), config.Postprocessor ?? "", config.Metric, string.Join(";", files),
+            string.Join(",", config.Labels), config.Postprocessor?.ToString() ?? "", config.Metric, string.Join(";", files),
         };
         // Settings that C-Eval and CMMLU leave at their defaults join the hash only when set, so their versions stay put.
         if (config.FixedShots.Count > 0 || config.GoldColumn != "answer" || config.GoldPostprocessor is not null || config.Comparison != AnswerMatch.Exact

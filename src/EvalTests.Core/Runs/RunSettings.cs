@@ -58,8 +58,8 @@ public sealed record RunSettings
     /// <summary>The stages to run.</summary>
     public RunMode Mode { get; init; } = RunMode.All;
 
-    /// <summary>A postprocessor that replaces the configs' own for gen tasks (re-scoring in eval mode), by name.</summary>
-    public string? Postprocessor { get; init; }
+    /// <summary>A postprocessor (and its arguments) that replaces the configs' own for gen tasks (re-scoring in eval mode).</summary>
+    public Scoring.PostprocessorSpec? Postprocessor { get; init; }
 
     /// <summary>Per-config limits (config name → N) that override <see cref="Limit"/>.</summary>
     public IReadOnlyDictionary<string, int> LimitPerConfig { get; init; } = new Dictionary<string, int>();

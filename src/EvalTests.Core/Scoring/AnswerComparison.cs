@@ -1,5 +1,5 @@
-using System.Globalization;
 using EvalTests.Datasets;
+using EvalTests.Python;
 
 namespace EvalTests.Scoring;
 
@@ -17,9 +17,10 @@ public static class AnswerComparison
             return true;
         }
 
+        // Python's float() and int() take any script's digits ('１８' is 18), white space and underscores.
         return comparison == AnswerMatch.Numeric
-            && double.TryParse(answer.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-            && long.TryParse(gold.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer)
+            && PythonNumber.TryParseFloat(answer, out var value)
+            && PythonNumber.TryParseInt(gold, out var integer)
             && Math.Abs(value - integer) < 1e-6;
     }
 }

@@ -50,6 +50,15 @@ public sealed class AlignBenchRatingTests
     }
 
     [Fact]
+    public void FullWidthDigits_AreScoresAsPythonsIntReadsThem()
+    {
+        var rating = AlignBenchRating.Parse("{'事实正确性': ８, '满足用户需求': ６, '清晰度': ７, '完备性': ５, '综合得分': ７}");
+
+        Assert.Equal(7.0, rating?.Score);
+        Assert.Equal(8.0, rating!.Dimensions["事实正确性"]);
+    }
+
+    [Fact]
     public void ABlockSplitOverLines_IsNotABlock_AsPythonsDotStopsAtNewlines()
     {
         // The braces span two lines, so only the free-text scan applies, and it finds the overall score after the colon.

@@ -13,6 +13,8 @@ public sealed class RatingFormatTests
     [InlineData("[7]", 7.0)]
     [InlineData("[[9]] at first, but on reflection [[2]]", 9.0)] // the first bracketed number counts
     [InlineData("[[85]]", 85.0)]                                 // upstream checks no range
+    [InlineData("评分: [[８]]", 8.0)]                             // Python's \d and int() take full-width digits
+    [InlineData("[[٧]]", 7.0)]                                   // and every other script's
     public void AutoJ_TheFirstBracketedIntegerIsTheScore(string reply, double expected)
     {
         var rating = RatingReader.Parse(RatingFormat.AutoJ, reply);
@@ -34,6 +36,8 @@ public sealed class RatingFormatTests
     [InlineData("The answer is helpful. Rating: [[8]]", 8.0)]
     [InlineData("Rating:[[7.5]]", 7.5)]
     [InlineData("Rating: \n[[3]] and later Rating: [[9]]", 3.0)]
+    [InlineData("Rating: [[８]]", 8.0)]                          // float('８') == 8.0
+    [InlineData("Rating: [[８.５]]", 8.5)]
     public void MtBench_TheFirstRatingInDoubleBracketsIsTheScore(string reply, double expected)
     {
         Assert.Equal(expected, RatingReader.Parse(RatingFormat.MtBench, reply)?.Score);

@@ -47,7 +47,7 @@ public sealed class RunStagesTests : IDisposable
         var recorded = RecordedModel.FromRun(infer.Layout, "scripted");
 
         var firstCapital = await new EvaluationRunner(recorded, Settings("run", RunMode.Eval)).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
-        var firstOption = await new EvaluationRunner(recorded, Settings("run", RunMode.Eval) with { Postprocessor = "first_option" }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+        var firstOption = await new EvaluationRunner(recorded, Settings("run", RunMode.Eval) with { Postprocessor = new PostprocessorSpec("first_option") }).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
 
         // computer_network has 19 questions, 9 with gold C (counted with Python's csv module).
         Assert.Equal(new SubsetScore(0, 19, 0, 0), firstCapital.Tasks[0].Score.Score);

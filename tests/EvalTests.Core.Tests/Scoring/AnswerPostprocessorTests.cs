@@ -79,9 +79,53 @@ public sealed class AnswerPostprocessorTests
     [Fact]
     public void UnknownPostprocessor_ListsTheKnownNames()
     {
-        var error = Assert.Throws<ArgumentException>(() => AnswerPostprocessors.Get("last_capital"));
+        var error = Assert.Throws<ArgumentException>(() => AnswerPostprocessors.Get("final_capital"));
 
         Assert.Contains("first_capital", error.Message, StringComparison.Ordinal);
-        Assert.Contains("first_option_corrected", error.Message, StringComparison.Ordinal);
+        Assert.Contains("match_answer_pattern", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("first-capital", "first_capital")]
+    [InlineData("first_option_postprocess", "first_option")]
+    [InlineData("multiple-select", "multiple_select")]
+    public void OpenCompassFunctionAndRegistryNames_NameTheSamePostprocessor(string openCompassName, string name)
+    {
+        Assert.Equal(name, AnswerPostprocessors.Get(openCompassName).Name);
+    }
+
+    [Fact]
+    public void AnArgumentThePostprocessorDoesNotTake_IsRefusedNamingWhatItTakes()
+    {
+        var error = Assert.Throws<ArgumentException>(() => AnswerPostprocessors.Get(PostprocessorSpec.Parse("last_option:options=ABCD,cushion=false")));
+
+        Assert.Contains("'last_option' takes options, not 'cushion'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MatchAnswerPattern_WithoutAPattern_SaysWhatItNeeds()
+    {
+        var error = Assert.Throws<ArgumentException>(() => AnswerPostprocessors.Get("match_answer_pattern"));
+
+        Assert.Contains("answer_pattern=REGEX", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ASpec_KeepsCommasAndColonsOfARegexInItsArgument()
+    {
+        var spec = PostprocessorSpec.Parse(@"match_answer_pattern:answer_pattern=(?i)答案\s*[:：]\s*([A-D]{1,2})");
+
+        Assert.Equal("match_answer_pattern", spec.Name);
+        Assert.Equal(@"(?i)答案\s*[:：]\s*([A-D]{1,2})", spec["answer_pattern"]);
+        Assert.Equal(spec, PostprocessorSpec.Parse(spec.ToString()));
+    }
+
+    [Fact]
+    public void ASpec_SplitsArgumentsAtACommaBeforeAKnownArgumentName()
+    {
+        var spec = PostprocessorSpec.Parse("first_option:options=ABCDE,cushion=false");
+
+        Assert.Equal("ABCDE", spec["options"]);
+        Assert.Equal("false", spec["cushion"]);
     }
 }

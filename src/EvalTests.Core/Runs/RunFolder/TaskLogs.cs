@@ -28,7 +28,7 @@ internal static class TaskLogs
     public static string Eval(PreparedTask task, DatasetScore datasetScore, string? judgeAbbr)
     {
         var score = datasetScore.Score;
-        return string.Create(CultureInfo.InvariantCulture, $"{task.Task.Abbr}: {datasetScore.Metric}={score.Value:F2} stderr={score.ValueStandardError:F2} n={score.Total} correct={score.Correct} wrong={score.Wrong} unparsed={score.Unparsed} errored={score.Errored}{(score.Scored > 0 ? $" scored={score.Scored}" : string.Empty)}{(task.PostprocessorName is { } name ? $" postprocessor={name}" : string.Empty)}{(judgeAbbr is not null ? $" judge={judgeAbbr}" : string.Empty)}\n");
+        return string.Create(CultureInfo.InvariantCulture, $"{task.Task.Abbr}: {datasetScore.Metric}={score.Value:F2} stderr={score.ValueStandardError:F2} n={score.Total} correct={score.Correct} wrong={score.Wrong} unparsed={score.Unparsed} errored={score.Errored}{(score.Scored > 0 ? $" scored={score.Scored}" : string.Empty)}{(task.Postprocessor is { } name ? $" postprocessor={name}" : string.Empty)}{(judgeAbbr is not null ? $" judge={judgeAbbr}" : string.Empty)}\n");
     }
 
     public static async Task WriteAsync(string path, string text, CancellationToken cancellationToken)
