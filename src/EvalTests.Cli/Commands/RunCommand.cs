@@ -5,6 +5,7 @@ using EvalTests.Cli.Notifications;
 using EvalTests.Cli.Rendering;
 using EvalTests.Datasets;
 using EvalTests.Models;
+using EvalTests.Python;
 using EvalTests.Runs;
 using EvalTests.Scoring;
 using Spectre.Console;
@@ -29,6 +30,7 @@ internal static class RunCommand
         var maxOutLen = new Option<int?>("--max-out-len") { Description = "Most tokens generated per answer (default: the dataset config's own, else 100)." };
         var maxSeqLen = new Option<int?>("--max-seq-len") { Description = "Prompt token limit for dropping in-context examples (default: the model's context length)." };
         var limit = new Option<int?>("--limit") { Description = "Only the first N questions of each subset (smoke runs)." };
+        var testRange = new Option<string?>("--test-range") { Description = "Only the rows of each subset this Python slice selects, as OpenCompass's test_range (e.g. '[0:100]', '[-50:]', '[::10]'); applied before --limit." };
         var mode = new Option<RunMode>("--mode") { Description = "all (ask and score), infer (only ask: predictions), or eval (only score the predictions of --reuse's run, no model).", DefaultValueFactory = _ => RunMode.All };
         var postprocessor = new Option<string?>("--postprocessor") { Description = "Extract gen answers with this postprocessor instead of the config's (e.g. re-score with --mode eval), as NAME[:key=value,...]: first_capital, last_capital, first_option:options=ABCDE, last_option:options=ABCD, match_answer_pattern:answer_pattern=REGEX, multiple_select, gsm8k, … (docs/postprocessors.md)." };
         var shard = new Option<string?>("--shard") { Description = "Run only slice i of n (e.g. 2/4): tasks dealt largest first, the same split on every machine; combine with `evaltests merge`." };
@@ -41,7 +43,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Evaluate a model on datasets and print the summary table (OpenCompass's run.py).")
         {
-            datasets, subsets, dataRoot, workDir, batchSize, batchTokens, maxOutLen, maxSeqLen, limit, mode, postprocessor, shard, workers, reuse, baseline, judgeMaxOutLen, lark, notify, dryRun, debug,
+            datasets, subsets, dataRoot, workDir, batchSize, batchTokens, maxOutLen, maxSeqLen, limit, testRange, mode, postprocessor, shard, workers, reuse, baseline, judgeMaxOutLen, lark, notify, dryRun, debug,
         };
         foreach (var option in models.Evaluated.Concat(judges.All))
         {
@@ -82,6 +84,7 @@ internal static class RunCommand
                 }
 
                 var runMode = parse.GetValue(mode);
+                var range = parse.GetValue(testRange) is { } rangeText ? PythonSlice.Parse(rangeText) : null;
                 var batch = BatchSizeSetting.Parse(parse.GetValue(batchSize), "--batch-size");
                 var several = models.Several(parse);
                 if (several.Count > 0)
@@ -103,7 +106,7 @@ internal static class RunCommand
                 if (parse.GetValue(shard) is { } slice)
                 {
                     var (index, count) = ParseShard(slice);
-                    plan = plan.Shard(index, count, task => QuestionCount(task, folders[task.Card.Name], parse.GetValue(limit)));
+                    plan = plan.Shard(index, count, task => QuestionCount(task, folders[task.Card.Name], range, parse.GetValue(limit)));
                     shardLabel = $"{index}of{count}";
                     output.WriteLine($"Shard {index}/{count}: {plan.Tasks.Count} dataset(s): {string.Join(", ", plan.Tasks.Select(t => t.Abbr))}");
                 }
@@ -148,6 +151,7 @@ internal static class RunCommand
                     MaxOutLen = parse.GetValue(maxOutLen),
                     MaxSeqLen = parse.GetValue(maxSeqLen),
                     Limit = parse.GetValue(limit),
+                    TestRange = range,
                     Shard = shardLabel,
                 };
                 if (parse.GetValue(dryRun))
@@ -217,9 +221,10 @@ internal static class RunCommand
             : throw new ArgumentException($"--shard '{text}' is not i/n with 1 <= i <= n (e.g. 2/4).");
     }
 
-    private static int QuestionCount(EvaluationTask task, string folder, int? limit)
+    private static int QuestionCount(EvaluationTask task, string folder, PythonSlice? range, int? limit)
     {
         var count = DatasetLoader.Load(task.Card, folder, task.Card.Splits.Eval, task.Subset.Name).Count;
+        count = range?.Indices(count).Count() ?? count;
         return limit is { } n ? Math.Min(n, count) : count;
     }
 

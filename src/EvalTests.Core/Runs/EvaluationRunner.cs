@@ -154,6 +154,12 @@ public sealed class EvaluationRunner
         var folder = locateBenchmark(card);
         DataIntegrity.EnsureValid(card, folder, DatasetLoader.DataFiles(card, task.Subset.Name));
         var samples = DatasetLoader.Load(card, folder, card.Splits.Eval, task.Subset.Name);
+        if ((_settings.TestRangePerConfig.TryGetValue(task.Config.Name, out var configRange) ? configRange : _settings.TestRange) is { } range)
+        {
+            // OpenCompass selects the rows into a new dataset, so predictions are numbered from 0 within the slice.
+            samples = [.. range.Apply(samples).Select((sample, index) => sample with { Index = index })];
+        }
+
         if ((_settings.LimitPerConfig.TryGetValue(task.Config.Name, out var configLimit) ? configLimit : _settings.Limit) is { } limit)
         {
             samples = samples.Take(limit).ToList();

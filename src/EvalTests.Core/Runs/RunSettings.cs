@@ -52,6 +52,15 @@ public sealed record RunSettings
     /// <summary>Only the first N questions of each subset (for smoke runs); null for all.</summary>
     public int? Limit { get; init; }
 
+    /// <summary>
+    /// Only the rows of each subset this Python slice selects (OpenCompass's <c>test_range</c>, e.g. <c>[0:100]</c>),
+    /// numbered from 0 in the slice as OpenCompass numbers them; applied before <see cref="Limit"/>.
+    /// </summary>
+    public Python.PythonSlice? TestRange { get; init; }
+
+    /// <summary>Per-config test ranges (config name → slice) that override <see cref="TestRange"/>.</summary>
+    public IReadOnlyDictionary<string, Python.PythonSlice> TestRangePerConfig { get; init; } = new Dictionary<string, Python.PythonSlice>();
+
     /// <summary>This process's shard (<c>1of2</c>) when several processes share the run folder; names its checkpoint file.</summary>
     public string? Shard { get; init; }
 

@@ -47,7 +47,14 @@ public sealed record PlannedModel(string Name, string Path, string Backend, stri
 /// <summary>A dataset config the test project evaluates (an <c>&lt;EvalDataset&gt;</c> item).</summary>
 /// <param name="Name">The config name or alias (e.g. <c>ceval_gen</c>).</param>
 /// <param name="Limit">Only the first N questions of each subset, when set.</param>
-public sealed record PlannedDataset(string Name, int? Limit);
+public sealed record PlannedDataset(string Name, int? Limit)
+{
+    /// <summary>OpenCompass's <c>test_range</c>: a Python slice of each subset's rows (<c>[0:100]</c>); empty for all.</summary>
+    public string? TestRange { get; init; }
+
+    /// <summary>A dataset card file (the item's <c>Card</c> metadata) that defines the named config; empty for the built-in cards.</summary>
+    public string? Card { get; init; }
+}
 
 /// <summary>A minimum accuracy (an <c>&lt;EvalThreshold&gt;</c> item) for a subset or group, optionally per model or mode.</summary>
 /// <param name="Target">A subset abbreviation (<c>ceval-computer_network</c>) or group (<c>ceval</c>, <c>ceval-stem</c>).</param>

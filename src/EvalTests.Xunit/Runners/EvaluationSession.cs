@@ -2,6 +2,7 @@ using EvalTests.Datasets;
 using EvalTests.Models;
 using EvalTests.Onnx;
 using EvalTests.OpenAI;
+using EvalTests.Python;
 using EvalTests.Runs;
 using EvalTests.Xunit.ObjectModel;
 using EvalTests.Xunit.Planning;
@@ -79,6 +80,8 @@ internal static class EvaluationSession
                 Baseline = NullIfEmpty(plan.Baseline),
                 LimitPerConfig = plan.Datasets.Where(d => d.Limit is > 0)
                     .ToDictionary(d => Catalog.Resolve(d.Name).Config.Name, d => d.Limit!.Value),
+                TestRangePerConfig = plan.Datasets.Where(d => !string.IsNullOrEmpty(d.TestRange))
+                    .ToDictionary(d => Catalog.Resolve(d.Name).Config.Name, d => TestRange(d)),
             };
             // The judge is opened only when a selected case is judged by a model.
             await using var judge = runPlan.Tasks.Any(t => t.Config.Judge is not null) && plan.Judge is { } judgeItem
@@ -134,6 +137,18 @@ internal static class EvaluationSession
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static PythonSlice TestRange(PlannedDataset dataset)
+    {
+        try
+        {
+            return PythonSlice.Parse(dataset.TestRange!);
+        }
+        catch (FormatException ex)
+        {
+            throw new ArgumentException($"<EvalDataset Include=\"{dataset.Name}\"> TestRange: {ex.Message}", ex);
+        }
+    }
 
     /// <summary>A number from the plan, where MSBuild writes every value as a string; empty means unset.</summary>
     private static double? Number(string setting, string? value) =>

@@ -17,6 +17,23 @@ public sealed class EvaluationRunnerTests : IDisposable
     private RunSettings Settings => new() { WorkDir = _work.Path, Timestamp = "20261124_120000", BatchSize = 8 };
 
     [Fact]
+    public async Task TestRange_EvaluatesTheSlicedRows_NumberedFromZeroAsOpenCompassNumbersThem()
+    {
+        var plan = RunPlan.Create(DatasetCatalog.Default, ["ceval_gen"], ["computer_network"]);
+        var settings = Settings with { TestRange = EvalTests.Python.PythonSlice.Parse("[-3:]") };
+
+        var result = await new EvaluationRunner(new ScriptedLanguageModel(_ => "C", abbr: "scripted"), settings).RunAsync(plan, Locate, TestContext.Current.CancellationToken);
+
+        // The last three rows of computer_network_val.csv have gold A, B, C (read with Python's csv module).
+        var predictions = JsonNode.Parse(File.ReadAllText(result.Layout.Predictions("scripted", "ceval-computer_network")))!.AsObject();
+        Assert.Equal(["0", "1", "2"], predictions.Select(p => p.Key));
+        Assert.Equal(["A", "B", "C"], predictions.Select(p => (string?)p.Value!["gold"]));
+        Assert.Equal(new SubsetScore(1, 2, 0, 0), result.Tasks[0].Score.Score);
+        var config = File.ReadAllText(Directory.EnumerateFiles(result.Layout.ConfigsFolder).Single());
+        Assert.Contains("\"test_range\": \"[-3:]\"", config, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GenRun_ScoresExtractedAnswers_AndWritesTheOpenCompassTree()
     {
         // computer_network has 19 questions, 2 with gold A; law has 24, 5 with gold A (counted with Python's csv module).

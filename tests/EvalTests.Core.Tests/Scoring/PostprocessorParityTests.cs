@@ -62,7 +62,7 @@ public sealed class PostprocessorParityTests
             var input = c.GetProperty("input").GetString()!;
             var expected = c.GetProperty("expected");
             var parsed = PythonNumber.TryParseFloat(input, out var value);
-            var actual = parsed ? Python.PythonRepr.FormatFloat(value) : "ValueError";
+            var actual = parsed ? PythonRepr.FormatFloat(value) : "ValueError";
             Assert.True(expected.ValueKind == JsonValueKind.Null ? !parsed : actual == expected.GetString(), $"float({JsonSerializer.Serialize(input)}) is {expected} in Python, got {actual}");
         });
     }

@@ -60,13 +60,7 @@ internal static class ConfigFile
             ["identity"] = judge.Identity,
             ["max_out_len"] = settings.JudgeMaxOutLen,
         }),
-        ["datasets"] = new JsonArray(plan.Tasks.Select(t => (JsonNode)new JsonObject
-        {
-            ["abbr"] = t.Abbr,
-            ["config"] = t.Config.Name,
-            ["version"] = t.Version,
-            ["mode"] = t.Config.Mode.OpenCompassName(),
-        }).ToArray()),
+        ["datasets"] = new JsonArray(plan.Tasks.Select(t => (JsonNode)DatasetEntry(t, settings)).ToArray()),
         ["summarizer"] = new JsonObject
         {
             ["summary_groups"] = new JsonArray(plan.Groups.Select(g => (JsonNode)new JsonObject
@@ -79,4 +73,22 @@ internal static class ConfigFile
         ["limit"] = settings.Limit,
         ["max_seq_len_override"] = settings.MaxSeqLen,
     };
+
+    private static JsonObject DatasetEntry(EvaluationTask task, RunSettings settings)
+    {
+        var entry = new JsonObject
+        {
+            ["abbr"] = task.Abbr,
+            ["config"] = task.Config.Name,
+            ["version"] = task.Version,
+            ["mode"] = task.Config.Mode.OpenCompassName(),
+        };
+        // OpenCompass keeps test_range in the dataset's reader_cfg; written only when set, as there.
+        if ((settings.TestRangePerConfig.GetValueOrDefault(task.Config.Name) ?? settings.TestRange) is { } range)
+        {
+            entry["test_range"] = range.ToString();
+        }
+
+        return entry;
+    }
 }
