@@ -110,8 +110,11 @@ public sealed record DatasetConfig
     /// <summary>The abbreviation prefix of the config's datasets and groups (e.g. <c>ceval</c> gives <c>ceval-law</c>).</summary>
     public required string Abbr { get; init; }
 
-    /// <summary>The chat-turn template of one question and its answer.</summary>
-    public required TurnTemplate Template { get; init; }
+    /// <summary>The chat-turn template of one question and its answer (OpenCompass's meta template); null when <see cref="TextTemplate"/> is given.</summary>
+    public TurnTemplate? Template { get; init; }
+
+    /// <summary>OpenCompass's plain-string templates (an ice template and a prompt template with <c>&lt;/E&gt;</c>); null when <see cref="Template"/> is given.</summary>
+    public TextTemplate? TextTemplate { get; init; }
 
     /// <summary>The rows of the few-shot split used as in-context examples, in order.</summary>
     public IReadOnlyList<int> FewShotIds { get; init; } = [];
@@ -160,3 +163,18 @@ public sealed record DatasetConfig
 /// <param name="Human">The question turn.</param>
 /// <param name="Bot">The answer turn.</param>
 public sealed record TurnTemplate(string Human, string Bot);
+
+/// <summary>
+/// OpenCompass's string templates (<c>prompt_type</c> "origin"), as e.g. <c>cmmlu_ppl_041cbf</c> writes them: each
+/// in-context example is <paramref name="Ice"/> with its row's columns and <c>{label}</c> its gold label; the examples are
+/// joined by a newline and followed by one (OpenCompass's <c>ice_separator</c> and <c>ice_eos_token</c>), and replace
+/// <c>&lt;/E&gt;</c> in <paramref name="Prompt"/>, whose <c>{label}</c> is the scored label (ppl) and whose <c>{answer}</c>
+/// is left empty (gen). The prompt is sent as one text (one user turn to a chat model).
+/// </summary>
+/// <param name="Ice">The template of one in-context example.</param>
+/// <param name="Prompt">The template of the question, with <c>&lt;/E&gt;</c> where the examples go.</param>
+public sealed record TextTemplate(string Ice, string Prompt)
+{
+    /// <summary>OpenCompass's <c>ice_token</c>.</summary>
+    public const string IceToken = "</E>";
+}

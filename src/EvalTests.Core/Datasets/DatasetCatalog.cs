@@ -67,6 +67,11 @@ public sealed class DatasetCatalog
         };
         foreach (var config in card.Configs)
         {
+            if ((config.Template is null) == (config.TextTemplate is null))
+            {
+                throw new InvalidDataException($"{source}: config '{config.Name}' needs either a template (HUMAN/BOT turns) or a textTemplate (OpenCompass's string templates), not {(config.Template is null ? "neither" : "both")}.");
+            }
+
             if (config.Mode == EvalMode.Ppl && config.Labels.Count == 0)
             {
                 throw new InvalidDataException($"{source}: config '{config.Name}' is ppl mode but lists no labels.");

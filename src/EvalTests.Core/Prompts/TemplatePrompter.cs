@@ -22,15 +22,18 @@ public interface ITokenCounter
 }
 
 /// <summary>
-/// Renders prompts exactly as OpenCompass's <c>FixKRetriever</c>/<c>ZeroRetriever</c> + meta template configs do: the
-/// template's own example rounds, then the in-context examples (few-shot rows with their answers) as HUMAN/BOT turns, then
-/// the question with an empty BOT turn (gen) or one prompt per option with that option as the BOT turn (ppl).
+/// Renders prompts exactly as OpenCompass's <c>FixKRetriever</c>/<c>ZeroRetriever</c> configs do. A meta (turn) template
+/// gives the template's own example rounds, then the in-context examples (few-shot rows with their answers) as HUMAN/BOT
+/// turns, then the question with an empty BOT turn (gen) or one prompt per option with that option as the BOT turn (ppl).
+/// A string template (<see cref="TextTemplate"/>) gives one text: the prompt template with the examples in place of
+/// <c>&lt;/E&gt;</c>.
 /// </summary>
 public sealed partial class TemplatePrompter
 {
     private readonly DatasetConfig _config;
     private readonly List<DatasetSample> _shots;
     private readonly string _human;
+    private readonly TextTemplate? _text;
 
     /// <summary>Creates a prompter for one subset.</summary>
     /// <param name="config">The evaluation config (template, few-shot ids, labels).</param>
@@ -39,7 +42,10 @@ public sealed partial class TemplatePrompter
     public TemplatePrompter(DatasetConfig config, SubsetInfo subset, IReadOnlyList<DatasetSample> fewShotPool)
     {
         _config = config;
-        _human = config.Template.Human.Replace("{subject_local}", subset.LocalName, StringComparison.Ordinal);
+        _human = config.Template?.Human.Replace("{subject_local}", subset.LocalName, StringComparison.Ordinal) ?? string.Empty;
+        _text = config.TextTemplate is { } text
+            ? new TextTemplate(text.Ice.Replace("{subject_local}", subset.LocalName, StringComparison.Ordinal), text.Prompt.Replace("{subject_local}", subset.LocalName, StringComparison.Ordinal))
+            : null;
         _shots = config.FewShotIds.Select(id => id < fewShotPool.Count
                 ? fewShotPool[id]
                 : throw new InvalidDataException($"config '{config.Name}' asks for few-shot row {id}, but subset '{subset.Name}' has {fewShotPool.Count} rows"))
@@ -50,13 +56,13 @@ public sealed partial class TemplatePrompter
     public RenderedPrompt BuildGeneration(DatasetSample sample, ITokenCounter? counter = null, int? maxSeqLen = null)
     {
         var shots = _shots.Count;
-        var prompt = Render(sample, shots, botTemplate: _config.Template.Bot, answerOverride: string.Empty);
+        var prompt = Render(sample, shots, label: null, answerOverride: string.Empty);
         if (counter is not null && maxSeqLen is { } limit)
         {
             while (shots > 0 && counter.CountTokens(prompt) > limit)
             {
                 shots--;
-                prompt = Render(sample, shots, _config.Template.Bot, answerOverride: string.Empty);
+                prompt = Render(sample, shots, label: null, answerOverride: string.Empty);
             }
         }
 
@@ -73,14 +79,13 @@ public sealed partial class TemplatePrompter
         var prompts = new List<LabelPrompt>(_config.Labels.Count);
         foreach (var label in _config.Labels)
         {
-            var bot = LabelTemplate(label);
-            var prompt = Render(sample, shots, bot, answerOverride: null);
+            var prompt = Render(sample, shots, label, answerOverride: null);
             if (counter is not null && maxSeqLen is { } limit)
             {
                 while (shots > 0 && counter.CountTokens(prompt) > limit)
                 {
                     shots--;
-                    prompt = Render(sample, shots, bot, answerOverride: null);
+                    prompt = Render(sample, shots, label, answerOverride: null);
                 }
             }
 
@@ -91,9 +96,16 @@ public sealed partial class TemplatePrompter
     }
 
     /// <summary>The in-context examples as one text, as OpenCompass records them under <c>in-context examples</c>.</summary>
-    public string RenderExamples(int shots) => new Prompt(ExampleTurns(shots)).ToPlainText();
+    public string RenderExamples(int shots) => _text is not null ? TextExamples(shots) : new Prompt(ExampleTurns(shots)).ToPlainText();
 
-    private string LabelTemplate(string label) => _config.Template.Bot.Replace("{label}", label, StringComparison.Ordinal);
+    private string LabelTemplate(string label) => _config.Template!.Bot.Replace("{label}", label, StringComparison.Ordinal);
+
+    /// <summary>
+    /// OpenCompass's <c>generate_ice</c> for a string template: each example rendered with its gold label, joined by
+    /// <c>ice_separator</c> and ended by <c>ice_eos_token</c> (both a newline) — so no examples at all still give "\n".
+    /// </summary>
+    private string TextExamples(int shots) =>
+        string.Join("\n", _shots.Take(shots).Select(shot => Format(_text!.Ice.Replace("{label}", shot.Answer, StringComparison.Ordinal), shot.Fields, null))) + "\n";
 
     private List<PromptTurn> ExampleTurns(int shots)
     {
@@ -107,7 +119,7 @@ public sealed partial class TemplatePrompter
 
         foreach (var shot in _shots.Take(shots))
         {
-            var bot = _config.Mode == EvalMode.Ppl ? LabelTemplate(shot.Answer) : _config.Template.Bot;
+            var bot = _config.Mode == EvalMode.Ppl ? LabelTemplate(shot.Answer) : _config.Template!.Bot;
             turns.Add(new PromptTurn(TurnRole.Human, Format(_human, shot.Fields, null)));
             turns.Add(new PromptTurn(TurnRole.Bot, Format(bot, shot.Fields, null)));
         }
@@ -115,10 +127,18 @@ public sealed partial class TemplatePrompter
         return turns;
     }
 
-    private Prompt Render(DatasetSample sample, int shots, string botTemplate, string? answerOverride)
+    /// <summary>The prompt of a question: with <paramref name="label"/> as the answer (ppl), or with the answer slot empty (gen, null).</summary>
+    private Prompt Render(DatasetSample sample, int shots, string? label, string? answerOverride)
     {
         // CUSTOM: OpenCompass inserts the rendered examples first and then formats the whole prompt with the
         // question's columns, so a placeholder that appears inside an example's text is filled in again.
+        if (_text is not null)
+        {
+            var text = _text.Prompt.Replace("{label}", label ?? string.Empty, StringComparison.Ordinal).Replace(TextTemplate.IceToken, TextExamples(shots), StringComparison.Ordinal);
+            return new Prompt([new PromptTurn(TurnRole.Human, Format(text, sample.Fields, answerOverride))]);
+        }
+
+        var botTemplate = label is null ? _config.Template!.Bot : LabelTemplate(label);
         var turns = ExampleTurns(shots);
         turns.Add(new PromptTurn(TurnRole.Human, _human));
         turns.Add(new PromptTurn(TurnRole.Bot, botTemplate));

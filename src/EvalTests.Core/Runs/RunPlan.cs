@@ -114,18 +114,22 @@ public sealed class RunPlan
         var identity = new List<string>
         {
             card.Name, card.Format.CardName(), card.Splits.Eval, card.Splits.FewShot ?? "", subset.Name, subset.LocalName,
-            config.Mode.ToString(), config.Template.Human, config.Template.Bot, string.Join(",", config.FewShotIds),
+            config.Mode.ToString(), config.Template?.Human ?? "", config.Template?.Bot ?? "", string.Join(",", config.FewShotIds),
             string.Join(",", config.Labels), config.Postprocessor?.ToString() ?? "", config.Metric, string.Join(";", files),
         };
         // Settings that C-Eval and CMMLU leave at their defaults join the hash only when set, so their versions stay put.
         if (config.FixedShots.Count > 0 || config.GoldColumn != "answer" || config.GoldPostprocessor is not null || config.Comparison != AnswerMatch.Exact
-            || config.MaxOutLen is not null || config.StopStrings.Count > 0 || config.Judge is not null)
+            || config.MaxOutLen is not null || config.StopStrings.Count > 0 || config.Judge is not null || config.TextTemplate is not null)
         {
             identity.Add(JsonSerializer.Serialize(new object?[]
             {
                 config.FixedShots.Select(s => new[] { s.Human, s.Bot }), config.GoldColumn, config.GoldPostprocessor, config.Comparison.CardName(), config.MaxOutLen, config.StopStrings,
                 config.Judge is { } judge ? new object[] { judge.Kind.ToString(), judge.Template.Select(t => new[] { t.Role, t.Prompt }), judge.Cascade, judge.StripThinking, judge.Order.ToString() } : null,
             }));
+            if (config.TextTemplate is { } textTemplate)
+            {
+                identity.Add(JsonSerializer.Serialize(new[] { textTemplate.Ice, textTemplate.Prompt }));
+            }
         }
 
         var text = JsonSerializer.Serialize(identity);

@@ -137,9 +137,4 @@ public sealed class TemplatePrompterTests
         // OpenCompass formats the whole prompt after inserting the examples, so "{A}" in an example becomes the question's A.
         Assert.StartsWith("以下是中国关于测试考试的单项选择题，请选出其中的正确答案。\n集合甲的元素\nA. 1", text, StringComparison.Ordinal);
     }
-
-    private sealed class CharacterCounter : ITokenCounter
-    {
-        public int CountTokens(Prompt prompt) => prompt.ToPlainText().Length;
-    }
 }

@@ -215,7 +215,7 @@ public sealed class EvaluationRunnerTests : IDisposable
         var subset = card.Subsets[0];
 
         var original = RunPlan.Version(card, config, subset);
-        var edited = RunPlan.Version(card, config with { Template = config.Template with { Human = config.Template.Human + " " } }, subset);
+        var edited = RunPlan.Version(card, config with { Template = config.Template! with { Human = config.Template.Human + " " } }, subset);
 
         Assert.Matches("^[0-9a-f]{6}$", original);
         Assert.NotEqual(original, edited);
