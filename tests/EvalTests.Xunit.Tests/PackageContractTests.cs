@@ -15,7 +15,7 @@ public sealed class PackedFeed : IDisposable
     {
         Version = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
         Feed = _folder.Combine("feed");
-        (PackExit, PackOutput) = ExternalCommand.Dotnet(SampleProject.Repository,
+        (PackExit, PackOutput) = ExternalCommand.Dotnet(Repository.Root,
             ["pack", "EvalTests.sln", "-c", "Release", "-o", Feed, "--artifacts-path", _folder.Combine("artifacts"), $"-p:Version={Version}", "-nodeReuse:false"],
             timeout: TimeSpan.FromMinutes(10));
     }

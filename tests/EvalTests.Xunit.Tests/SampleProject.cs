@@ -1,4 +1,3 @@
-using System.Reflection;
 using EvalTests.TestSupport;
 
 namespace EvalTests.Xunit.Tests;
@@ -6,14 +5,11 @@ namespace EvalTests.Xunit.Tests;
 /// <summary>A user's test project written to a temp folder, built and tested with the real dotnet CLI.</summary>
 public sealed class SampleProject : IDisposable
 {
-    private static string RepositoryRoot =>
-        typeof(SampleProject).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "EvalTestsRepositoryRoot").Value!;
-
     private readonly TempDirectory _folder = new();
 
     public SampleProject(string items, string properties = "")
     {
-        var repo = RepositoryRoot.Replace('\\', '/');
+        var repo = Repository.Root.Replace('\\', '/');
         _folder.Write("global.json", """{ "test": { "runner": "Microsoft.Testing.Platform" } }""");
         _folder.Write("Sample.Evals.csproj", $"""
             <Project Sdk="Microsoft.NET.Sdk">
@@ -53,7 +49,5 @@ public sealed class SampleProject : IDisposable
         ExternalCommand.Dotnet(Folder, arguments, environment);
 
     /// <summary>The repository root, which the sample project's imports and references point into.</summary>
-    public static string Repository => RepositoryRoot;
-
     public void Dispose() => _folder.Dispose();
 }

@@ -11,14 +11,15 @@ internal static class ListCommand
     {
         var patterns = new Argument<string[]>("patterns") { Description = "Only names containing one of these (e.g. ceval).", Arity = ArgumentArity.ZeroOrMore };
         var modelsRoot = new Option<string?>("--models-root") { Description = "Folder holding model folders." };
-        var command = new Command("list", "List dataset configs and models, like OpenCompass's tools/list_configs.py.") { patterns, modelsRoot };
+        var cards = new CardOptions();
+        var command = new Command("list", "List dataset configs and models, like OpenCompass's tools/list_configs.py.") { patterns, modelsRoot, cards.Cards, cards.CardsDir };
         command.SetAction(parse =>
         {
             var filters = parse.GetValue(patterns) ?? [];
             bool Matches(string name) => filters.Length == 0 || filters.Any(f => name.Contains(f, StringComparison.OrdinalIgnoreCase));
 
             var datasets = new Table().Title("Datasets").AddColumns("Dataset", "Aliases", "Benchmark", "Mode", "Subsets", "Split (few-shot)", "Postprocessor", "Groups");
-            foreach (var (card, config) in DatasetCatalog.Default.Configs.Where(p => Matches(p.Config.Name) || p.Config.Aliases.Any(Matches) || Matches(p.Card.Name)))
+            foreach (var (card, config) in cards.Resolve(parse).Catalog.Configs.Where(p => Matches(p.Config.Name) || p.Config.Aliases.Any(Matches) || Matches(p.Card.Name)))
             {
                 datasets.AddRow(
                     Markup.Escape(config.Name),
@@ -26,7 +27,7 @@ internal static class ListCommand
                     Markup.Escape(card.Title),
                     config.Mode.OpenCompassName(),
                     card.Subsets.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    Markup.Escape($"{card.Splits.Eval} ({card.Splits.FewShot}, {config.FewShotIds.Count}-shot)"),
+                    Markup.Escape($"{card.Splits.Eval} ({card.Splits.FewShot ?? "-"}, {config.FewShotIds.Count}-shot)"),
                     Markup.Escape(config.Postprocessor?.ToString() ?? "- (lowest ppl)"),
                     Markup.Escape(string.Join(", ", card.Groups.Select(g => config.Abbr + g.Suffix))));
             }

@@ -16,7 +16,8 @@ internal static class MergeCommand
     public static Command Create(TextWriter output)
     {
         var runs = new Option<string[]>("--runs") { Description = "The shards' run folders (e.g. outputs/default/20261124_101500 from each machine).", Required = true, AllowMultipleArgumentsPerToken = true };
-        var datasets = new Option<string[]>("--datasets", "-d") { Description = "The dataset configs the shards ran.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var datasets = new Option<string[]>("--datasets", "-d") { Description = "The dataset configs the shards ran.", AllowMultipleArgumentsPerToken = true };
+        var cards = new CardOptions();
         var subsets = new Option<string[]>("--subsets") { Description = "The subsets the shards ran, when not all.", AllowMultipleArgumentsPerToken = true };
         var limit = new Option<int?>("--limit") { Description = "The --limit the shards ran with." };
         var dataRoot = new Option<string?>("--data-root") { Description = "Folder holding ceval/, cmmlu/, … (for the gold answers)." };
@@ -27,11 +28,16 @@ internal static class MergeCommand
         {
             runs, datasets, subsets, limit, dataRoot, workDir, abbr, postprocessor,
         };
+        foreach (var option in cards.All)
+        {
+            command.Options.Add(option);
+        }
 
         command.SetAction(async (parse, cancellationToken) =>
         {
             var elapsed = Stopwatch.StartNew();
-            var plan = RunPlan.Create(DatasetCatalog.Default, parse.GetValue(datasets)!, parse.GetValue(subsets));
+            var (catalog, brought) = cards.Resolve(parse);
+            var plan = RunPlan.Create(catalog, CardOptions.Datasets(parse.GetValue(datasets), brought), parse.GetValue(subsets));
             var roots = BuildDefaults.DataRoots(parse.GetValue(dataRoot));
             var folders = plan.Tasks.Select(t => t.Card).Distinct().ToDictionary(c => c.Name, roots.ResolveBenchmarkFolder);
             var layout = new RunOutputLayout(parse.GetValue(workDir)!, RunOutputLayout.NewTimestamp(TimeProvider.System));

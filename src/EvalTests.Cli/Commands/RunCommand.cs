@@ -18,10 +18,11 @@ internal static class RunCommand
     public static Command Create(TextWriter output)
     {
         var models = new ModelOptions();
+        var cards = new CardOptions();
         var judges = new ModelOptions("judge");
         var judgeMaxOutLen = new Option<int>("--judge-max-out-len") { Description = "Most tokens the judge writes per judgement.", DefaultValueFactory = _ => 1024 };
         var baseline = new Option<string?>("--baseline") { Description = "Pairwise-judged datasets: the model (abbr) whose answers are compared; run it on the same run folder first (--mode infer --reuse <ts>)." };
-        var datasets = new Option<string[]>("--datasets", "-d") { Description = "Dataset configs (e.g. ceval_gen ceval_ppl cmmlu_ppl); see `evaltests list`.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var datasets = new Option<string[]>("--datasets", "-d") { Description = "Dataset configs (e.g. ceval_gen ceval_ppl cmmlu_ppl); see `evaltests list`.", AllowMultipleArgumentsPerToken = true };
         var subsets = new Option<string[]>("--subsets") { Description = "Only these subsets (e.g. computer_network law).", AllowMultipleArgumentsPerToken = true };
         var dataRoot = new Option<string?>("--data-root") { Description = $"Folder holding ceval/, cmmlu/, … (else ${DataRootResolver.EnvironmentVariable}, the build default, then the per-user cache)." };
         var workDir = new Option<string>("--work-dir", "-w") { Description = "Output folder; each run writes <work-dir>/<timestamp>/.", DefaultValueFactory = _ => Path.Combine("outputs", "default") };
@@ -45,7 +46,7 @@ internal static class RunCommand
         {
             datasets, subsets, dataRoot, workDir, batchSize, batchTokens, maxOutLen, maxSeqLen, limit, testRange, mode, postprocessor, shard, workers, reuse, baseline, judgeMaxOutLen, lark, notify, dryRun, debug,
         };
-        foreach (var option in models.Evaluated.Concat(judges.All))
+        foreach (var option in models.Evaluated.Concat(judges.All).Concat(cards.All))
         {
             command.Options.Add(option);
         }
@@ -75,7 +76,8 @@ internal static class RunCommand
             async Task<int> RunAsync()
             {
                 var elapsed = Stopwatch.StartNew();
-                var plan = RunPlan.Create(DatasetCatalog.Default, parse.GetValue(datasets)!, parse.GetValue(subsets));
+                var (catalog, brought) = cards.Resolve(parse);
+                var plan = RunPlan.Create(catalog, CardOptions.Datasets(parse.GetValue(datasets), brought), parse.GetValue(subsets));
                 var roots = BuildDefaults.DataRoots(parse.GetValue(dataRoot));
                 var folders = plan.Tasks.Select(t => t.Card).Distinct().ToDictionary(c => c.Name, roots.ResolveBenchmarkFolder);
                 foreach (var (name, folder) in folders)

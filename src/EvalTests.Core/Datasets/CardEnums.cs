@@ -6,6 +6,12 @@ namespace EvalTests.Datasets;
 [JsonConverter(typeof(JsonStringEnumConverter<DataFormat>))]
 public enum DataFormat
 {
+    /// <summary>A CSV file whose header row names the columns (your own data).</summary>
+    [JsonStringEnumMemberName("csv")] Csv,
+
+    /// <summary>JSON Lines: one object per line, its keys the columns (your own data).</summary>
+    [JsonStringEnumMemberName("jsonl")] Jsonl,
+
     /// <summary>C-Eval's CSV files (<c>id, question, A–D, answer[, explanation]</c>).</summary>
     [JsonStringEnumMemberName("ceval-csv")] CevalCsv,
 

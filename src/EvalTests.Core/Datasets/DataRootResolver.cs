@@ -36,11 +36,19 @@ public sealed class DataRootResolver
     /// <summary>The candidates, in the order they are consulted.</summary>
     public IReadOnlyList<DataRootCandidate> Candidates => _candidates;
 
-    /// <summary>Returns the benchmark folder (<c>&lt;root&gt;/&lt;card name&gt;</c>) of the first candidate that holds the card's files.</summary>
+    /// <summary>
+    /// Returns the benchmark folder: the one a card read from a file names (beside it, or its <c>dataDir</c>), else
+    /// <c>&lt;root&gt;/&lt;card name&gt;</c> of the first candidate that holds the card's files.
+    /// </summary>
     /// <exception cref="DataNotFoundException">No candidate holds them.</exception>
     public string ResolveBenchmarkFolder(DatasetCard card)
     {
-        var probe = card.Sha256.Keys.First();
+        if (card.Location is { } located)
+        {
+            return Directory.Exists(located) ? located : throw new DataNotFoundException($"{card.Source}: the data folder {located} does not exist (the card's dataDir is relative to the card file).");
+        }
+
+        var probe = card.Sha256.Keys.FirstOrDefault() ?? card.RelativePath(card.Splits.Eval, card.Subsets[0].Name);
         foreach (var candidate in _candidates)
         {
             if (string.IsNullOrWhiteSpace(candidate.Path))

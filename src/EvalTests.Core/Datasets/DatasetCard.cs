@@ -30,8 +30,25 @@ public sealed record DatasetCard
     /// <summary>The upstream archive that <c>evaltests data pull</c> downloads.</summary>
     public UpstreamArchive? Upstream { get; init; }
 
-    /// <summary>The file format, which selects the loader (<c>ceval-csv</c>, <c>cmmlu-csv</c>, <c>gsm8k-jsonl</c>, <c>alignbench-jsonl</c>).</summary>
+    /// <summary>The file format, which selects the loader (<c>csv</c>, <c>jsonl</c>, or a built-in benchmark's own layout).</summary>
     public required DataFormat Format { get; init; }
+
+    /// <summary>csv/jsonl: the name a template uses → the file's column or key; columns not named keep their own names.</summary>
+    public IReadOnlyDictionary<string, string>? Columns { get; init; }
+
+    /// <summary>A card read from a file: the folder of its data, relative to the card (default: the card's folder).</summary>
+    public string? DataDir { get; init; }
+
+    /// <summary>
+    /// The folder holding the benchmark's files when the card says where they are (a card read from a file); null for a
+    /// built-in card, whose files are found under a data root.
+    /// </summary>
+    [JsonIgnore]
+    public string? Location { get; init; }
+
+    /// <summary>Where the card was read from (a file path), for error messages.</summary>
+    [JsonIgnore]
+    public string Source { get; init; } = "built-in card";
 
     /// <summary>Which split is evaluated and which one supplies in-context examples.</summary>
     public required CardSplits Splits { get; init; }
@@ -43,13 +60,13 @@ public sealed record DatasetCard
     public required IReadOnlyList<SubsetInfo> Subsets { get; init; }
 
     /// <summary>The summary groups, each a naive average of the subsets in a category.</summary>
-    public required IReadOnlyList<GroupInfo> Groups { get; init; }
+    public IReadOnlyList<GroupInfo> Groups { get; init; } = [];
 
     /// <summary>The evaluation configs this benchmark offers.</summary>
     public required IReadOnlyList<DatasetConfig> Configs { get; init; }
 
-    /// <summary>SHA-256 of every data file, keyed by its path relative to the benchmark folder.</summary>
-    public required IReadOnlyDictionary<string, string> Sha256 { get; init; }
+    /// <summary>SHA-256 of data files, keyed by their path relative to the benchmark folder; a file without one is not checked.</summary>
+    public IReadOnlyDictionary<string, string> Sha256 { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The relative path of one subset's file in one split.</summary>
     public string RelativePath(string split, string subset) =>
@@ -116,8 +133,11 @@ public sealed record DatasetConfig
     /// <summary>OpenCompass's plain-string templates (an ice template and a prompt template with <c>&lt;/E&gt;</c>); null when <see cref="Template"/> is given.</summary>
     public TextTemplate? TextTemplate { get; init; }
 
-    /// <summary>The rows of the few-shot split used as in-context examples, in order.</summary>
+    /// <summary>The rows of the few-shot split used as in-context examples, in order (OpenCompass's FixKRetriever; none: ZeroRetriever).</summary>
     public IReadOnlyList<int> FewShotIds { get; init; } = [];
+
+    /// <summary>The first k rows of the few-shot split as examples; the reader turns it into <see cref="FewShotIds"/>.</summary>
+    public int? FewShotCount { get; init; }
 
     /// <summary>The option labels scored in ppl mode.</summary>
     public IReadOnlyList<string> Labels { get; init; } = [];

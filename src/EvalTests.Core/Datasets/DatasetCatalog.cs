@@ -1,5 +1,3 @@
-using System.Reflection;
-using System.Text.Json;
 
 namespace EvalTests.Datasets;
 
@@ -37,79 +35,47 @@ public sealed class DatasetCatalog
         throw new ArgumentException($"Unknown dataset '{configName}'. Known datasets: {known}.", nameof(configName));
     }
 
-    /// <summary>Reads a card from JSON.</summary>
-    /// <exception cref="InvalidDataException">The card is not valid.</exception>
-    public static DatasetCard ParseCard(string json, string source)
+    /// <summary>
+    /// This catalog with more cards (a user's, from <c>--card</c>, <c>--cards-dir</c> or <c>Card=</c>). A card may not
+    /// reuse a benchmark name or a config name or alias of another card.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Two cards share a name.</exception>
+    public DatasetCatalog With(IEnumerable<DatasetCard> cards)
     {
-        DatasetCard? card;
-        try
+        var all = Cards.ToList();
+        foreach (var card in cards)
         {
-            card = JsonSerializer.Deserialize(json, CardJsonContext.Default.DatasetCard);
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"{source}: invalid dataset card: {ex.Message}", ex);
-        }
-
-        if (card is null)
-        {
-            throw new InvalidDataException($"{source}: the dataset card is empty.");
-        }
-
-        // The JSON source generator leaves absent collections null despite their initializers.
-        card = card with
-        {
-            Configs = card.Configs.Select(c => c with
+            if (all.FirstOrDefault(c => c.Name == card.Name) is { } same)
             {
-                Aliases = c.Aliases ?? [], FewShotIds = c.FewShotIds ?? [], Labels = c.Labels ?? [], FixedShots = c.FixedShots ?? [], StopStrings = c.StopStrings ?? [],
-                GoldColumn = c.GoldColumn ?? "answer",
-            }).ToList(),
-        };
-        foreach (var config in card.Configs)
-        {
-            if ((config.Template is null) == (config.TextTemplate is null))
-            {
-                throw new InvalidDataException($"{source}: config '{config.Name}' needs either a template (HUMAN/BOT turns) or a textTemplate (OpenCompass's string templates), not {(config.Template is null ? "neither" : "both")}.");
-            }
-
-            if (config.Mode == EvalMode.Ppl && config.Labels.Count == 0)
-            {
-                throw new InvalidDataException($"{source}: config '{config.Name}' is ppl mode but lists no labels.");
-            }
-
-            if (config.Judge is { } judge)
-            {
-                if (config.Mode != EvalMode.Gen || judge.Template is null || judge.Template.Count == 0 || judge.Template.Any(t => t.Role is not ("system" or "human")))
+                if (same.Source == card.Source)
                 {
-                    throw new InvalidDataException($"{source}: config '{config.Name}' has a judge, which needs gen mode and a template of system/human turns.");
+                    continue;
                 }
 
-                if (judge.Cascade && (judge.Kind != JudgeKind.Verifier || config.Postprocessor is null))
-                {
-                    throw new InvalidDataException($"{source}: config '{config.Name}' cascades its judge, which needs a verifier judge and a postprocessor to try first.");
-                }
+                throw new InvalidDataException($"{card.Source}: the benchmark name '{card.Name}' is taken by {same.Source}; rename one of them.");
             }
 
-            if (config.FewShotIds.Count > 0 && card.Splits.FewShot is null)
+            var names = card.Configs.SelectMany(c => c.Aliases.Prepend(c.Name)).ToList();
+            if (all.SelectMany(c => c.Configs.Select(config => (Card: c, Config: config))).FirstOrDefault(p => names.Any(p.Config.IsNamed)) is { Card: { } owner, Config: { } clash })
             {
-                throw new InvalidDataException($"{source}: config '{config.Name}' takes few-shot rows, but the card names no few-shot split.");
+                throw new InvalidDataException($"{card.Source}: a config name or alias is taken by '{clash.Name}' of {owner.Source}; rename one of them.");
             }
+
+            all.Add(card);
         }
 
-        return card;
+        return new DatasetCatalog(all);
     }
+
+    /// <summary>The built-in catalog with the cards of the given files and folders (each folder's <c>*.card.json</c>).</summary>
+    /// <exception cref="InvalidDataException">A card is not valid, or two cards share a name.</exception>
+    public static DatasetCatalog WithUserCards(IEnumerable<string> cardFiles, IEnumerable<(string Folder, string Source)> cardFolders) =>
+        Default.With(cardFolders.SelectMany(f => EvalTests.Datasets.Cards.CardFolders.CardFiles(f.Folder, f.Source)).Concat(cardFiles).Select(path => EvalTests.Datasets.Cards.CardReader.ReadFile(path)).ToList());
 
     private static DatasetCatalog LoadBuiltIn()
     {
-        var assembly = typeof(DatasetCatalog).Assembly;
-        var cards = new List<DatasetCard>();
-        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("cards/", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
-        {
-            using var stream = assembly.GetManifestResourceStream(name)!;
-            using var reader = new StreamReader(stream);
-            cards.Add(ParseCard(reader.ReadToEnd(), name));
-        }
-
-        return new DatasetCatalog(cards);
+        var folder = EvalTests.Datasets.Cards.CardFolders.BuiltIn;
+        // Built-in cards find their data under a data root (the cache, --data-root, …), not beside themselves.
+        return new DatasetCatalog([.. EvalTests.Datasets.Cards.CardFolders.CardFiles(folder, "the built-in cards").Select(path => EvalTests.Datasets.Cards.CardReader.ReadFile(path, locatesItsData: false) with { Source = $"built-in card {Path.GetFileName(path)}" })]);
     }
 }

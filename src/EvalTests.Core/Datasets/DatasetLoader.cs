@@ -23,7 +23,9 @@ public static class DatasetLoader
             throw new FileNotFoundException($"{path}: missing data file of {card.Title} subset '{subset}' (split '{split}').", path);
         }
 
-        var samples = Parse(File.ReadAllBytes(path), path, card.Format);
+        var samples = card.Format is DataFormat.Csv or DataFormat.Jsonl
+            ? GenericDataLoader.Parse(File.ReadAllBytes(path), path, card.Format, card.Columns)
+            : Parse(File.ReadAllBytes(path), path, card.Format);
         return card.Format == DataFormat.AlignBenchJsonl ? AlignBenchConfig.Load(benchmarkFolder).AddJudgePrefixes(samples, path) : samples;
     }
 
@@ -204,7 +206,7 @@ public static class DatasetLoader
         return sample;
     }
 
-    private static string Decode(byte[] bytes, string file)
+    internal static string Decode(byte[] bytes, string file)
     {
         try
         {

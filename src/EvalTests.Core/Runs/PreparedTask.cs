@@ -120,7 +120,7 @@ internal sealed class PreparedTask
         var answers = _generations.Select((g, i) =>
             g is null || g.Error is not null ? null
             // A cascade judges only what the rule finds wrong.
-            : Judging!.Spec.Cascade && postprocessor is not null && AnswerComparison.Matches(Task.Config.Comparison, postprocessor.Extract(g.Text), GoldOf(i)) ? null
+            : Judging!.Spec.Cascade && postprocessor is not null && AnswerComparison.Matches(Task.Config.Comparison, postprocessor.Extract(g.Text, Samples[i]), GoldOf(i)) ? null
             : g.Text).ToList();
         Judging!.Start(Samples, answers, GoldOf, baseline);
     }
@@ -216,7 +216,7 @@ internal sealed class PreparedTask
             // not judged: no judge in this config, or a cascade's rule found the answer right.
             return output.Error is null && judged?[i] is { } verdict
                 ? new SampleRecord(Samples[i].Index, gold, verdict.Verdict, output.Text, verdict.Outcome, verdict.Error)
-                : TaskScorer.Generated(Samples[i].Index, gold, output, postprocessor, Task.Config.Comparison);
+                : TaskScorer.Generated(Samples[i], gold, output, postprocessor, Task.Config.Comparison);
         })];
     }
 }

@@ -7,14 +7,15 @@ namespace EvalTests.Scoring;
 internal static class TaskScorer
 {
     /// <summary>A generated answer: errored when the model failed, unparsed when nothing is extracted, else compared with the gold.</summary>
-    public static SampleRecord Generated(int index, string gold, GenerationResult output, IAnswerPostprocessor? postprocessor, AnswerMatch comparison)
+    public static SampleRecord Generated(DatasetSample question, string gold, GenerationResult output, IAnswerPostprocessor? postprocessor, AnswerMatch comparison)
     {
+        var index = question.Index;
         if (output.Error is not null)
         {
             return new SampleRecord(index, gold, string.Empty, string.Empty, SampleOutcome.Errored, output.Error);
         }
 
-        var answer = postprocessor?.Extract(output.Text) ?? output.Text;
+        var answer = postprocessor?.Extract(output.Text, question) ?? output.Text;
         var outcome = answer.Length == 0 ? SampleOutcome.Unparsed : AnswerComparison.Matches(comparison, answer, gold) ? SampleOutcome.Correct : SampleOutcome.Wrong;
         return new SampleRecord(index, gold, answer, output.Text, outcome, null);
     }

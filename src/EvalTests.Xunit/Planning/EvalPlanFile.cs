@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EvalTests.Datasets;
 using System.Text.Json.Serialization;
 
 namespace EvalTests.Xunit.Planning;
@@ -99,6 +100,20 @@ public sealed record EvalPlanFile
 
     /// <summary>The regression gate's default confidence (<c>EvalTestsConfidence</c>).</summary>
     public double? Confidence { get; init; }
+
+    /// <summary>A folder of the project's own <c>*.card.json</c> (<c>EvalTestsCardsDir</c>); empty for none.</summary>
+    public string? CardsDir { get; init; }
+
+    /// <summary>
+    /// The built-in cards with the project's own: each <c>&lt;EvalDataset Card="…"&gt;</c> file and the cards folder.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A card is not valid, or two share a name.</exception>
+    [JsonIgnore]
+    internal DatasetCatalog Catalog => _catalog ??= DatasetCatalog.WithUserCards(
+        Datasets.Select(d => d.Card).OfType<string>().Where(c => c.Length > 0).Distinct(StringComparer.Ordinal),
+        string.IsNullOrEmpty(CardsDir) ? [] : [(CardsDir, "the EvalTestsCardsDir property")]);
+
+    private DatasetCatalog? _catalog;
 
     /// <summary>The data root (else the usual resolution: environment variable, then the per-user cache).</summary>
     public string? DataRoot { get; init; }

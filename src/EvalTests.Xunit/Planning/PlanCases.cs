@@ -25,12 +25,24 @@ internal static class PlanCases
     public static IEnumerable<(EvalCase Case, Dictionary<string, HashSet<string>> Traits)> Discover(EvalPlanFile plan)
     {
         var cases = new List<(EvalCase, Dictionary<string, HashSet<string>>)>();
+        DatasetCatalog catalog;
+        try
+        {
+            catalog = plan.Catalog;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        {
+            // A card that cannot be read fails as one case naming the file, the JSON path and what was expected.
+            cases.Add(PlanError("EvalDataset.Card", ex.Message));
+            return cases;
+        }
+
         var valid = KnownDatasets(plan);
         foreach (var dataset in plan.Datasets.Where(d => !valid.Contains(d.Name)))
         {
             try
             {
-                DatasetCatalog.Default.Resolve(dataset.Name);
+                catalog.Resolve(dataset.Name);
             }
             catch (ArgumentException ex)
             {
@@ -43,7 +55,7 @@ internal static class PlanCases
             return cases;
         }
 
-        var runPlan = RunPlan.Create(DatasetCatalog.Default, valid);
+        var runPlan = RunPlan.Create(catalog, valid);
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var model in plan.Models)
         {
@@ -54,7 +66,7 @@ internal static class PlanCases
                 cases.Add((evalCase, Traits(evalCase, task.Card, task.Config, task.Subset.Categories, task.Subset.Name)));
             }
 
-            foreach (var (card, config) in valid.Select(DatasetCatalog.Default.Resolve).DistinctBy(p => p.Config.Name))
+            foreach (var (card, config) in valid.Select(catalog.Resolve).DistinctBy(p => p.Config.Name))
             {
                 var prefix = runPlan.Tasks.First(t => t.Config.Name == config.Name).Prefix;
                 foreach (var group in card.Groups)
@@ -86,7 +98,7 @@ internal static class PlanCases
 
     /// <summary>The plan's dataset names that a card defines; the others become failing cases at discovery.</summary>
     public static List<string> KnownDatasets(EvalPlanFile plan) =>
-        plan.Datasets.Select(d => d.Name).Where(name => DatasetCatalog.Default.Configs.Any(p => p.Config.IsNamed(name))).ToList();
+        plan.Datasets.Select(d => d.Name).Where(name => plan.Catalog.Configs.Any(p => p.Config.IsNamed(name))).ToList();
 
     public static string ShortName(DatasetConfig config) => config.Aliases.Count > 0 ? config.Aliases[0] : config.Name;
 

@@ -57,9 +57,9 @@ internal static class EvaluationSession
         try
         {
             var configs = PlanCases.KnownDatasets(plan);
-            var everything = RunPlan.Create(Catalog, configs);
+            var everything = RunPlan.Create(plan.Catalog, configs);
             var needed = Needed(everything, cases);
-            runPlan = RunPlan.Create(Catalog, configs, needed);
+            runPlan = RunPlan.Create(plan.Catalog, configs, needed);
             var roots = DataRootResolver.Standard(string.IsNullOrEmpty(plan.DataRoot) ? null : plan.DataRoot);
             var folders = runPlan.Tasks.Select(t => t.Card).Distinct().ToDictionary(c => c.Name, roots.ResolveBenchmarkFolder);
 
@@ -79,9 +79,9 @@ internal static class EvaluationSession
                 MaxOutLen = (int?)Number("The EvalTestsMaxOutLen property", plan.MaxOutLen),
                 Baseline = NullIfEmpty(plan.Baseline),
                 LimitPerConfig = plan.Datasets.Where(d => d.Limit is > 0)
-                    .ToDictionary(d => Catalog.Resolve(d.Name).Config.Name, d => d.Limit!.Value),
+                    .ToDictionary(d => plan.Catalog.Resolve(d.Name).Config.Name, d => d.Limit!.Value),
                 TestRangePerConfig = plan.Datasets.Where(d => !string.IsNullOrEmpty(d.TestRange))
-                    .ToDictionary(d => Catalog.Resolve(d.Name).Config.Name, d => TestRange(d)),
+                    .ToDictionary(d => plan.Catalog.Resolve(d.Name).Config.Name, d => TestRange(d)),
             };
             // The judge is opened only when a selected case is judged by a model.
             await using var judge = runPlan.Tasks.Any(t => t.Config.Judge is not null) && plan.Judge is { } judgeItem
@@ -95,8 +95,6 @@ internal static class EvaluationSession
             return new ModelEvaluation(descriptor, runPlan, null, ex);
         }
     }
-
-    private static DatasetCatalog Catalog => DatasetCatalog.Default;
 
     /// <summary>Loads the item's ONNX folder, or connects to its API with the item's settings (an EvalModel or the EvalJudge).</summary>
     private static async Task<ILanguageModel> OpenAsync(PlannedModel model, bool needsLogLikelihood, CancellationToken cancellationToken)

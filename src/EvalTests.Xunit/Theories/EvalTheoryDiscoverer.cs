@@ -31,7 +31,7 @@ internal sealed class EvalTheoryDiscoverer : IXunitTestCaseDiscoverer
         var plan = EvalPlanFile.Read(EvaluationSession.PlanPath);
         var cases = PlanCases.Discover(plan).Where(c => c.Case.Kind is EvalCaseKind.Subset or EvalCaseKind.Group).ToList();
         // A group names its member subsets too (ceval-hard: its eight subjects and the group itself).
-        var groups = RunPlan.Create(DatasetCatalog.Default, PlanCases.KnownDatasets(plan)).Groups;
+        var groups = RunPlan.Create(plan.Catalog, PlanCases.KnownDatasets(plan)).Groups;
         var members = cases.Where(c => c.Case.Kind == EvalCaseKind.Group && c.Case.Name == target)
             .SelectMany(c => groups.Single(g => g.Name == c.Case.Abbr).Members)
             .ToHashSet(StringComparer.Ordinal);

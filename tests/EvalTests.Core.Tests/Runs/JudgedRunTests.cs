@@ -226,7 +226,7 @@ public sealed class JudgedRunTests : IDisposable
     [Fact]
     public async Task Rating_InMtBenchsFormat_FromACardOfOnesOwn_IsTheMeanOfTheParsedScores()
     {
-        var card = DatasetCatalog.ParseCard(MtBenchRatedGsm8kCard, "gsm8k-rated.card.json");
+        var card = EvalTests.Datasets.Cards.CardReader.Parse(MtBenchRatedGsm8kCard, "gsm8k-rated.card.json");
         var plan = RunPlan.Create(new DatasetCatalog([card]), ["gsm8k_mtbench_single"]);
         string[] replies = ["Correct and clear. Rating: [[9]]", "Rating: [[6.5]]", "[[8]]", "Rating: 7", "Rating:[[4]] then Rating: [[10]]", "unused"];
         var judge = Judge(Gsm8k, i => replies[i], fails: i => i == 5);

@@ -8,6 +8,9 @@ public interface IAnswerPostprocessor
 
     /// <summary>Extracts the answer.</summary>
     string Extract(string text);
+
+    /// <summary>Extracts the answer of one question; a postprocessor that reads the question's options overrides it.</summary>
+    string Extract(string text, Datasets.DatasetSample question) => Extract(text);
 }
 
 /// <summary>
@@ -28,6 +31,7 @@ public static class AnswerPostprocessors
         new("first_option", ["first_option_postprocess"], ["options", "cushion"], spec => new FirstOptionPostprocessor(spec["options"] ?? DefaultOptions, corrected: false, Cushion(spec))),
         new("first_option_corrected", [], ["options", "cushion"], spec => new FirstOptionPostprocessor(spec["options"] ?? DefaultOptions, corrected: true, Cushion(spec))),
         new("last_option", ["last_option_postprocess"], ["options"], spec => new LastOptionPostprocessor(spec["options"] ?? DefaultOptions)),
+        new("option_sim", ["OptionSimAccEvaluator"], ["options"], spec => new OptionSimPostprocessor(spec["options"] ?? DefaultOptions)),
         new("match_answer_pattern", [], ["answer_pattern"], spec => new MatchAnswerPatternPostprocessor(spec["answer_pattern"]
             ?? throw new ArgumentException("match_answer_pattern needs answer_pattern=REGEX (a Python regular expression whose group 1 is the answer)."))),
         new("gsm8k", ["gsm8k_postprocess"], [], _ => new Gsm8kPostprocessor()),
