@@ -76,6 +76,9 @@ public sealed class DatasetCatalog
     {
         var folder = EvalTests.Datasets.Cards.CardFolders.BuiltIn;
         // Built-in cards find their data under a data root (the cache, --data-root, …), not beside themselves.
-        return new DatasetCatalog([.. EvalTests.Datasets.Cards.CardFolders.CardFiles(folder, "the built-in cards").Select(path => EvalTests.Datasets.Cards.CardReader.ReadFile(path, locatesItsData: false) with { Source = $"built-in card {Path.GetFileName(path)}" })]);
+        // Two packages may both bring them (flat, or in a folder per benchmark): one card per file name.
+        return new DatasetCatalog([.. EvalTests.Datasets.Cards.CardFolders.CardFiles(folder, "the built-in cards")
+            .DistinctBy(Path.GetFileName, StringComparer.Ordinal)
+            .Select(path => EvalTests.Datasets.Cards.CardReader.ReadFile(path, locatesItsData: false) with { Source = $"built-in card {Path.GetFileName(path)}" })]);
     }
 }

@@ -9,10 +9,10 @@ public static class CardFolders
     /// <summary>The folder of the built-in cards (<c>cards/</c> beside EvalTests.Core.dll) and their schema.</summary>
     public static string BuiltIn => Path.Combine(Path.GetDirectoryName(typeof(CardFolders).Assembly.Location) is { Length: > 0 } folder ? folder : AppContext.BaseDirectory, "cards");
 
-    /// <summary>The card files of a folder (<c>*.card.json</c>), in name order.</summary>
+    /// <summary>The card files of a folder and its subfolders (<c>*.card.json</c>), in path order.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     public static IReadOnlyList<string> CardFiles(string folder, string source) =>
         Directory.Exists(folder)
-            ? [.. Directory.EnumerateFiles(folder, "*.card.json").Order(StringComparer.Ordinal)]
+            ? [.. Directory.EnumerateFiles(folder, "*.card.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal)]
             : throw new DirectoryNotFoundException($"{folder}: the cards folder ({source}) does not exist.");
 }
