@@ -38,6 +38,9 @@ public sealed record ServerOptions
     /// <summary>The answer length when a chat request names none.</summary>
     public int DefaultMaxTokens { get; init; } = 256;
 
+    /// <summary>The most requests (prompts) that may wait for the model at once; beyond it a request gets 503 with Retry-After.</summary>
+    public int MaxQueuedRequests { get; init; } = 512;
+
     /// <summary>The model id in <c>/v1/models</c> and replies; defaults to the model's abbr.</summary>
     public string? ModelId { get; init; }
 }
@@ -76,7 +79,7 @@ public sealed class OpenAICompatibleServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Address, options.Port));
         var app = builder.Build();
-        var batcher = new RequestBatcher(model, options.MaxBatchSize, options.BatchWindow);
+        var batcher = new RequestBatcher(model, options.MaxBatchSize, options.BatchWindow, options.MaxQueuedRequests);
         var served = new ServedModel(options.ModelId ?? model.Descriptor.Abbr, options.DefaultMaxTokens, model);
 
         app.Use(async (context, next) =>
@@ -93,6 +96,16 @@ public sealed class OpenAICompatibleServer : IAsyncDisposable
             catch (ApiError error) when (!context.Response.HasStarted)
             {
                 await error.ToResult().ExecuteAsync(context).ConfigureAwait(false);
+            }
+            catch (QueueFullException full) when (!context.Response.HasStarted)
+            {
+                // As vLLM and OpenAI answer an overloaded server: 503, and when to try again.
+                context.Response.Headers.RetryAfter = "1";
+                await new ApiError(StatusCodes.Status503ServiceUnavailable, $"The server is busy: {full.Message} Retry after 1 second.", "server_error", code: "server_overloaded").ToResult().ExecuteAsync(context).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away: its queued and running work was dropped; there is no one to answer.
             }
             catch (Exception ex) when (ex is not OperationCanceledException && !context.Response.HasStarted)
             {

@@ -32,6 +32,12 @@ public sealed class ScriptedLanguageModel : ILanguageModel, ITokenCounter, IBatc
     /// <summary>Prompts whose generation throws, to simulate a failing backend.</summary>
     public Func<Prompt, bool> Fails { get; init; } = _ => false;
 
+    /// <summary>Awaited with the call's token before a generation batch is answered: holds the model busy in a spec.</summary>
+    public Func<IReadOnlyList<GenerationRequest>, CancellationToken, Task>? BeforeAnswering { get; init; }
+
+    /// <summary>Every prompt asked for a generation, in order, as plain text.</summary>
+    public List<string> Asked { get; } = [];
+
     /// <inheritdoc/>
     public int CountTokens(Prompt prompt) => prompt.ToPlainText().Length;
 
@@ -49,9 +55,23 @@ public sealed class ScriptedLanguageModel : ILanguageModel, ITokenCounter, IBatc
     }
 
     /// <inheritdoc/>
-    public ValueTask<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default) =>
+        BeforeAnswering is { } wait ? new(AnswerAfterAsync(wait, requests, cancellationToken)) : Answer(requests);
+
+    private async Task<IReadOnlyList<GenerationResult>> AnswerAfterAsync(Func<IReadOnlyList<GenerationRequest>, CancellationToken, Task> wait, IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken)
+    {
+        await wait(requests, cancellationToken).ConfigureAwait(false);
+        return await Answer(requests).ConfigureAwait(false);
+    }
+
+    private ValueTask<IReadOnlyList<GenerationResult>> Answer(IReadOnlyList<GenerationRequest> requests)
     {
         Batches.Add(requests.Count);
+        lock (Asked)
+        {
+            Asked.AddRange(requests.Select(r => r.Prompt.ToPlainText()));
+        }
+
         if (requests.Any(r => Fails(r.Prompt)))
         {
             throw new HttpRequestException("scripted failure: 500 Internal Server Error");

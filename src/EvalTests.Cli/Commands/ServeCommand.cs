@@ -15,9 +15,10 @@ internal static class ServeCommand
         var port = new Option<int>("--port") { Description = "Port to listen on (0 picks a free one).", DefaultValueFactory = _ => 8000 };
         var apiKeyEnv = new Option<string?>("--api-key-env") { Description = "Require the key held by this environment variable (Authorization: Bearer …)." };
         var batchSize = new Option<int>("--batch-size") { Description = "Most concurrent requests batched into one model call.", DefaultValueFactory = _ => BatchSizeSetting.DefaultSize };
+        var maxQueue = new Option<int>("--max-queue") { Description = "Most requests (prompts) waiting for the model at once; more are refused with 503 and Retry-After.", DefaultValueFactory = _ => new ServerOptions().MaxQueuedRequests };
         var command = new Command("serve", "Serve a local model as an OpenAI-compatible API: /v1/models, /v1/chat/completions (streaming too), /v1/completions (echo, logprobs).")
         {
-            host, port, apiKeyEnv, batchSize,
+            host, port, apiKeyEnv, batchSize, maxQueue,
         };
         foreach (var option in models.Local)
         {
@@ -48,6 +49,7 @@ internal static class ServeCommand
                 Port = parse.GetValue(port),
                 ApiKey = key,
                 MaxBatchSize = parse.GetValue(batchSize),
+                MaxQueuedRequests = parse.GetValue(maxQueue),
             }, cancellationToken);
             if (!IPAddress.IsLoopback(address))
             {

@@ -38,7 +38,7 @@ internal static partial class ChatCompletionsEndpoint
         var stream = RequestJson.OptionalBool(body, "stream");
         var includeUsage = body["stream_options"] is JsonObject streamOptions && RequestJson.OptionalBool(streamOptions, "include_usage");
 
-        var result = await batcher.GenerateAsync(new GenerationRequest(prompt, new GenerationSettings(maxTokens, stops))).ConfigureAwait(false);
+        var result = await batcher.GenerateAsync(new GenerationRequest(prompt, new GenerationSettings(maxTokens, stops)), http.RequestAborted).ConfigureAwait(false);
         if (result.Error is not null)
         {
             throw ApiError.ServerFailure(result.Error);

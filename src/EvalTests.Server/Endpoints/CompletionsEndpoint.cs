@@ -34,6 +34,11 @@ internal static class CompletionsEndpoint
             throw ApiError.BadRequest("'prompt' is required.", "prompt");
         }
 
+        if (prompts.Count > batcher.Capacity)
+        {
+            throw ApiError.BadRequest($"'prompt' holds {prompts.Count} prompts; this server queues at most {batcher.Capacity} at once (serve --max-queue).", "prompt");
+        }
+
         if (RequestJson.OptionalBool(body, "stream"))
         {
             throw ApiError.BadRequest("stream is not served on /v1/completions; use /v1/chat/completions.", "stream");
@@ -64,10 +69,11 @@ internal static class CompletionsEndpoint
         }
 
         // Every prompt of the request joins the batch at once; the batcher packs them with other clients' requests.
+        var aborted = http.RequestAborted;
         var generations = maxTokens == 0
             ? prompts.Select(_ => Task.FromResult<GenerationResult?>(null)).ToArray()
-            : prompts.Select(async p => (GenerationResult?)await batcher.CompleteAsync(new TextCompletionRequest(p, settings)).ConfigureAwait(false)).ToArray();
-        var echoes = logprobs is not null && echo ? prompts.Select(batcher.ScoreAsync).ToArray() : null;
+            : batcher.CompleteAsync([.. prompts.Select(p => new TextCompletionRequest(p, settings))], aborted).Select(async t => (GenerationResult?)await t.ConfigureAwait(false)).ToArray();
+        var echoes = logprobs is not null && echo ? prompts.Select(p => batcher.ScoreAsync(p, aborted)).ToArray() : null;
         await Task.WhenAll(generations).ConfigureAwait(false);
         if (echoes is not null)
         {
@@ -75,7 +81,7 @@ internal static class CompletionsEndpoint
         }
 
         var continuations = logprobs is not null && maxTokens > 0
-            ? await Task.WhenAll(prompts.Select((p, i) => batcher.ScoreAsync(p + generations[i].Result!.Text))).ConfigureAwait(false)
+            ? await Task.WhenAll(prompts.Select((p, i) => batcher.ScoreAsync(p + generations[i].Result!.Text, aborted))).ConfigureAwait(false)
             : null;
 
         var choices = new JsonArray();
