@@ -1,8 +1,3 @@
-using System.Formats.Tar;
-using System.IO.Compression;
-using System.Net;
-using System.Net.Http.Headers;
-
 using EvalTests.Datasets;
 
 namespace EvalTests.Cli.Data;
@@ -10,12 +5,23 @@ namespace EvalTests.Cli.Data;
 /// <summary>Progress of a download: bytes so far and the total when the server tells it.</summary>
 internal readonly record struct DownloadProgress(long Bytes, long? TotalBytes);
 
+/// <summary>The most a data pull downloads and unpacks; a benchmark's archive is far below them.</summary>
+/// <param name="MaxDownloadBytes">The archive's size.</param>
+/// <param name="MaxExtractedBytes">The bytes it unpacks to.</param>
+/// <param name="MaxEntries">The files and folders it holds.</param>
+internal sealed record DownloadLimits(long MaxDownloadBytes = 4L << 30, long MaxExtractedBytes = 16L << 30, int MaxEntries = 200_000);
+
 /// <summary>
-/// Downloads a benchmark's upstream archive into a data root: resumable (a <c>.part</c> file continued with an HTTP
-/// range request), verified (archive hash when pinned, then every extracted file against the card), and extracted.
+/// Downloads a benchmark's upstream archive into a data root: resumable (<see cref="ResumableDownload"/>), verified
+/// (archive hash when pinned, then every extracted file against the card), extracted safely (<see cref="SafeExtraction"/>),
+/// and installed whole: the verified files are assembled in a temporary folder that replaces the benchmark folder by
+/// rename, so a failed pull leaves the previous install as it was. An archive that fails verification or extraction is
+/// deleted, so the next pull downloads it again instead of failing on the same bytes.
 /// </summary>
-internal sealed class DatasetDownloader(HttpClient http)
+internal sealed class DatasetDownloader(HttpClient http, DownloadLimits? limits = null)
 {
+    private readonly DownloadLimits _limits = limits ?? new DownloadLimits();
+
     /// <summary>Downloads and installs <paramref name="card"/>'s files into <c>&lt;dataRoot&gt;/&lt;card name&gt;</c>.</summary>
     /// <returns>The benchmark folder.</returns>
     public async Task<string> PullAsync(DatasetCard card, string dataRoot, Uri? urlOverride = null,
@@ -28,32 +34,46 @@ internal sealed class DatasetDownloader(HttpClient http)
         Directory.CreateDirectory(downloads);
         var fileName = Path.GetFileName(url.LocalPath) is { Length: > 0 } name ? name : card.Name + ".zip";
         var archive = Path.Combine(downloads, fileName);
-        var part = archive + ".part";
-
         if (!File.Exists(archive))
         {
-            await DownloadResumableAsync(url, part, progress, cancellationToken).ConfigureAwait(false);
+            var part = archive + ".part";
+            await new ResumableDownload(http, _limits.MaxDownloadBytes).FetchAsync(url, part, progress, cancellationToken).ConfigureAwait(false);
             File.Move(part, archive, overwrite: true);
         }
 
-        if (card.Upstream?.Sha256 is { } pinned)
+        var staging = Path.Combine(downloads, card.Name + ".extract");
+        try
         {
-            var actual = DataIntegrity.HashFile(archive);
-            if (!string.Equals(actual, pinned, StringComparison.OrdinalIgnoreCase))
+            return await InstallAsync(card, dataRoot, archive, staging, SafeExtraction.IsArchive(url.AbsolutePath), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            File.Delete(archive);
+            throw new InvalidDataException($"{ex.Message} The download was deleted: `evaltests data pull {card.Name}` fetches it again.", ex);
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
             {
-                File.Delete(archive);
-                throw new InvalidDataException($"{archive}: SHA-256 mismatch: the {card.Title} card expects {pinned}, the download has {actual}. The file was deleted; pull again.");
+                Directory.Delete(staging, recursive: true);
             }
         }
+    }
 
-        var staging = Path.Combine(downloads, card.Name + ".extract");
+    private async Task<string> InstallAsync(DatasetCard card, string dataRoot, string archive, string staging, bool isArchive, CancellationToken cancellationToken)
+    {
+        if (card.Upstream?.Sha256 is { } pinned && DataIntegrity.HashFile(archive) is var actual && !string.Equals(actual, pinned, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidDataException($"{archive}: SHA-256 mismatch: the {card.Title} card expects {pinned}, the download has {actual}.");
+        }
+
         if (Directory.Exists(staging))
         {
             Directory.Delete(staging, recursive: true);
         }
 
         Directory.CreateDirectory(staging);
-        if (card.Sha256.Count == 1 && !IsArchive(url))
+        if (card.Sha256.Count == 1 && !isArchive)
         {
             // A benchmark of one file may name that file itself as its upstream (GSM8K's test.jsonl).
             var single = Path.Combine(staging, card.Sha256.Keys.Single());
@@ -62,12 +82,19 @@ internal sealed class DatasetDownloader(HttpClient http)
         }
         else
         {
-            await ExtractAsync(archive, staging, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await SafeExtraction.ExtractAsync(archive, staging, _limits.MaxExtractedBytes, _limits.MaxEntries, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && !ex.Message.StartsWith(archive, StringComparison.Ordinal))
+            {
+                // The archive library's own complaint (a truncated zip, a bad gzip stream), said about the file.
+                throw new InvalidDataException($"{archive}: not a readable archive ({ex.Message}).", ex);
+            }
         }
 
         var root = FindRoot(card, staging)
             ?? throw new InvalidDataException($"{archive}: the archive does not contain '{card.Sha256.Keys.First()}' at any folder level; it is not the {card.Title} data.");
-
         var bad = DataIntegrity.Verify(card, root).Where(check => !check.IsValid).ToList();
         if (bad.Count > 0)
         {
@@ -75,74 +102,47 @@ internal sealed class DatasetDownloader(HttpClient http)
             throw new InvalidDataException($"{Path.Combine(root, first.RelativePath)}: SHA-256 mismatch: the card expects {first.Expected}, the file has {first.Actual ?? "nothing (missing)"} ({bad.Count} file(s) differ). Nothing was installed.");
         }
 
+        // Assemble the new folder beside the old one, then swap them by rename.
         var target = Path.Combine(dataRoot, card.Name);
+        var incoming = Path.Combine(dataRoot, $".{card.Name}.incoming");
+        var previous = Path.Combine(dataRoot, $".{card.Name}.previous");
+        foreach (var leftover in new[] { incoming, previous }.Where(Directory.Exists))
+        {
+            Directory.Delete(leftover, recursive: true);
+        }
+
         foreach (var relative in card.Sha256.Keys)
         {
-            var destination = Path.Combine(target, relative);
+            var destination = Path.Combine(incoming, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            File.Copy(Path.Combine(root, relative), destination, overwrite: true);
+            File.Copy(Path.Combine(root, relative), destination);
         }
 
-        Directory.Delete(staging, recursive: true);
+        if (Directory.Exists(target))
+        {
+            Directory.Move(target, previous);
+        }
+
+        try
+        {
+            Directory.Move(incoming, target);
+        }
+        catch
+        {
+            if (Directory.Exists(previous))
+            {
+                Directory.Move(previous, target);
+            }
+
+            throw;
+        }
+
+        if (Directory.Exists(previous))
+        {
+            Directory.Delete(previous, recursive: true);
+        }
+
         return target;
-    }
-
-    private async Task DownloadResumableAsync(Uri url, string part, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
-    {
-        var existing = File.Exists(part) ? new FileInfo(part).Length : 0;
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        if (existing > 0)
-        {
-            request.Headers.Range = new RangeHeaderValue(existing, null);
-        }
-
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        if (existing > 0 && response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
-        {
-            return; // The part file already holds the whole archive.
-        }
-
-        response.EnsureSuccessStatusCode();
-        var resumed = existing > 0 && response.StatusCode == HttpStatusCode.PartialContent;
-        var total = response.Content.Headers.ContentLength is { } length ? length + (resumed ? existing : 0) : (long?)null;
-        await using var source = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using var target = new FileStream(part, resumed ? FileMode.Append : FileMode.Create, FileAccess.Write);
-        var buffer = new byte[81920];
-        var bytes = resumed ? existing : 0;
-        int read;
-        while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-            bytes += read;
-            progress?.Report(new DownloadProgress(bytes, total));
-        }
-
-        if (total is { } expected && bytes != expected)
-        {
-            throw new IOException($"{url}: the download stopped at {bytes} of {expected} bytes; run the pull again to resume.");
-        }
-    }
-
-    private static readonly string[] ArchiveExtensions = [".zip", ".tar.gz", ".tgz"];
-
-    private static bool IsArchive(Uri url) => ArchiveExtensions.Any(extension => url.AbsolutePath.EndsWith(extension, StringComparison.OrdinalIgnoreCase));
-
-    private static async Task ExtractAsync(string archive, string destination, CancellationToken cancellationToken)
-    {
-        if (archive.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
-        {
-            await ZipFile.ExtractToDirectoryAsync(archive, destination, overwriteFiles: true, cancellationToken).ConfigureAwait(false);
-        }
-        else if (archive.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) || archive.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase))
-        {
-            await using var file = File.OpenRead(archive);
-            await using var gzip = new GZipStream(file, CompressionMode.Decompress);
-            await TarFile.ExtractToDirectoryAsync(gzip, destination, overwriteFiles: true, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            throw new InvalidDataException($"{archive}: unknown archive type (expected .zip, .tar.gz or .tgz).");
-        }
     }
 
     private static string? FindRoot(DatasetCard card, string staging)
@@ -152,5 +152,4 @@ internal sealed class DatasetDownloader(HttpClient http)
             .Prepend(staging)
             .FirstOrDefault(folder => File.Exists(Path.Combine(folder, probe)));
     }
-
 }
