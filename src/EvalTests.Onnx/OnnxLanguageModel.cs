@@ -136,8 +136,8 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
         try
         {
             var results = new GenerationResult[requests.Count];
-            // Requests with different settings cannot share a decoding loop.
-            foreach (var group in requests.Select((r, i) => (r, i)).GroupBy(x => x.r.Settings))
+            // Requests with different settings cannot share a decoding loop; seeds can (each row draws from its own).
+            foreach (var group in requests.Select((r, i) => (r, i)).GroupBy(x => x.r.Settings with { Sampling = x.r.Settings.Sampling is { } s ? s with { Seed = null } : null }))
             {
                 var settings = group.Key;
                 var maxNew = Math.Clamp(settings.MaxOutputTokens, 1, Math.Max(1, _contextLength - 1));
@@ -150,8 +150,9 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
                     var text = _prompts.DecodeOutput(tokens);
                     return stops.Any(s => text.Contains(s, StringComparison.Ordinal));
                 };
+                var samplers = settings.IsSampled ? items.Select(x => new TokenSampler(x.r.Settings.Sampling)).ToList() : null;
                 var sequences = WithSharedPrefixes(share =>
-                    _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(), stopped, share ? MinSharedPrefix : int.MaxValue, cancellationToken));
+                    _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(), stopped, share ? MinSharedPrefix : int.MaxValue, samplers, cancellationToken));
                 for (var k = 0; k < items.Count; k++)
                 {
                     var text = _prompts.DecodeOutput(sequences[k].Tokens);

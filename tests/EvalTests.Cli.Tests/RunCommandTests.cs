@@ -89,4 +89,28 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(exit == 0, error + output);
         Assert.Matches(@"cmmlu-agronomy\s+[0-9a-f]{6}\s+accuracy\s+ppl", output);
     }
+
+    [Fact]
+    public async Task Run_WithATemperatureAndSeed_SamplesTheSameAnswersTwice_AndRecordsItsGenerationKwargs()
+    {
+        string[] Args(string timestamp) => ["run", "--model", SharedData.Model("stories260K"), "-d", "ceval_gen", "--subsets", "computer_network", "--limit", "3",
+            "--temperature", "1.0", "--top-p", "0.9", "--seed", "42", "--max-out-len", "12", "--data-root", SharedData.Datasets, "-w", _work.Path, "--reuse", timestamp];
+        Directory.CreateDirectory(_work.Combine("a"));
+        Directory.CreateDirectory(_work.Combine("b"));
+
+        await CliRunner.RunOkAsync(Args("a"));
+        await CliRunner.RunOkAsync(Args("b"));
+
+        Assert.Equal(File.ReadAllText(_work.Combine("a", "predictions", "stories260K", "ceval-computer_network.json")), File.ReadAllText(_work.Combine("b", "predictions", "stories260K", "ceval-computer_network.json")));
+        Assert.Contains("\"generation_kwargs\"", File.ReadAllText(Directory.GetFiles(_work.Combine("a", "configs")).Single()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_WithTopPButNoTemperature_SaysSamplingNeedsOne()
+    {
+        var (exit, output, error) = await CliRunner.RunAsync("run", "--model", SharedData.Model("stories260K"), "-d", "ceval_gen", "--top-p", "0.9", "-w", _work.Path);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--top-p, --top-k and --seed shape sampling, which needs --temperature above 0", error + output, StringComparison.Ordinal);
+    }
 }

@@ -37,7 +37,22 @@ public sealed class NodeClientTests(ServedModelFixture served) : IClassFixture<S
         Assert.StartsWith("Once upon a time", (string?)reply["completion"]!["text"], StringComparison.Ordinal);
 
         Assert.Equal(404, (int)reply["error"]!["status"]!);
+
+        var sampled = reply["sampled"]!;
+        Assert.Equal([0, 1, 2], sampled["indexes"]!.AsArray().Select(i => (int)i!));
+        Assert.Equal(Texts(sampled["first"]!), Texts(sampled["again"]!));
+        Assert.NotEqual(Texts(sampled["first"]!), Texts(sampled["other"]!));
+        Assert.True(Texts(sampled["first"]!).Distinct().Count() > 1, "three seeded choices should differ from one another");
+        Assert.InRange((int)sampled["usage"]!["completion_tokens"]!, 3, 36); // three choices of at most 12 tokens
+
+        foreach (var field in new[] { "tools", "temperature", "max_tokens", "n" })
+        {
+            Assert.Equal(400, (int)reply["refused"]![field]!["status"]!);
+            Assert.Equal(field, (string?)reply["refused"]![field]!["param"]);
+        }
     }
+
+    private static List<string> Texts(JsonNode choices) => [.. choices.AsArray().Select(c => (string)c!)];
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string program, string arguments, string folder)
     {

@@ -48,6 +48,9 @@ internal sealed class ModelOptions
     private readonly Option<double> _retrySeconds;
     private readonly Option<double> _timeoutSeconds;
     private readonly Option<double?> _temperature;
+    private readonly Option<double?> _topP;
+    private readonly Option<int?> _topK;
+    private readonly Option<long?> _seed;
     private readonly Option<string?> _systemPrompt;
     private readonly Option<string?> _cacheDir;
     private readonly Option<bool> _noCache;
@@ -74,7 +77,10 @@ internal sealed class ModelOptions
         _retries = new(Name("retries")) { Description = "Retries of a failed API request (429, 5xx, timeouts, broken connections, malformed replies).", DefaultValueFactory = _ => 5 };
         _retrySeconds = new(Name("max-retry-seconds")) { Description = "Longest an API request is retried in all before it is recorded as failed.", DefaultValueFactory = _ => 300 };
         _timeoutSeconds = new(Name("request-timeout")) { Description = "Seconds one API attempt may take before it counts as stalled.", DefaultValueFactory = _ => 120 };
-        _temperature = new(Name("temperature")) { Description = "Sampling temperature sent to the API (default: none sent)." };
+        _temperature = new(Name("temperature")) { Description = "Sampling temperature (OpenCompass's generation_kwargs): a local model samples above 0 (default: greedy); an API gets it sent (default: none sent)." };
+        _topP = new(Name("top-p")) { Description = "A local model's nucleus sampling, with --temperature above 0 (default 1)." };
+        _topK = new(Name("top-k")) { Description = "A local model samples from the K likeliest tokens, with --temperature above 0 (default: all)." };
+        _seed = new(Name("seed")) { Description = "The seed of a local model's sampling: the same seed draws the same answers." };
         _systemPrompt = new(Name("system-prompt")) { Description = "A system message sent before every chat prompt." };
         _cacheDir = new(Name("cache-dir")) { Description = $"Folder of the API response cache (default: the per-user cache, {UserCache.ResponsesFolder})." };
         _noCache = new(Name("no-cache")) { Description = "Send every API request, and cache nothing." };
@@ -99,7 +105,22 @@ internal sealed class ModelOptions
     /// <summary>The model's name in reports (also picks the model whose predictions eval mode scores).</summary>
     public Option<string?> Abbr => _abbr;
 
-    public IEnumerable<Option> Local => [_model, _modelsRoot, _provider, _tokenizer, _hfType, _abbr, _threads];
+    public IEnumerable<Option> Local => [_model, _modelsRoot, _provider, _tokenizer, _hfType, _abbr, _threads, _topP, _topK, _seed];
+
+    /// <summary>A local model's sampling (<c>--temperature</c> above 0, <c>--top-p</c>, <c>--top-k</c>, <c>--seed</c>); null decodes greedily.</summary>
+    /// <exception cref="ArgumentException">A value is out of range, or top-p/top-k/seed are given without a temperature.</exception>
+    public SamplingSettings? Sampling(ParseResult parse)
+    {
+        if (parse.GetValue(_temperature) is not > 0)
+        {
+            return parse.GetValue(_topP) is null && parse.GetValue(_topK) is null && parse.GetValue(_seed) is null
+                ? null
+                : throw new ArgumentException($"{Name("top-p")}, {Name("top-k")} and {Name("seed")} shape sampling, which needs {Name("temperature")} above 0 (greedy decoding has nothing to draw).");
+        }
+
+        var sampling = new SamplingSettings(parse.GetValue(_temperature)!.Value, parse.GetValue(_topP) ?? 1, parse.GetValue(_topK) ?? 0, parse.GetValue(_seed));
+        return sampling.Problems().FirstOrDefault() is { } problem ? throw new ArgumentException($"--{problem}") : sampling;
+    }
 
     /// <summary>The options of a run's evaluated models: one model's, and <c>--models</c>.</summary>
     public IEnumerable<Option> Evaluated => [.. All, _several];

@@ -154,6 +154,7 @@ internal static class RunCommand
                     MaxSeqLen = parse.GetValue(maxSeqLen),
                     Limit = parse.GetValue(limit),
                     TestRange = range,
+                    Sampling = models.Sampling(parse),
                     Shard = shardLabel,
                 };
                 if (parse.GetValue(dryRun))

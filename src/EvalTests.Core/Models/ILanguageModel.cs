@@ -32,12 +32,50 @@ public sealed record ModelDescriptor(string Abbr, string Identity, int? MaxSeque
 /// <param name="StopStrings">Generation ends when the text contains one of these (it is cut before it).</param>
 public sealed record GenerationSettings(int MaxOutputTokens, IReadOnlyList<string> StopStrings)
 {
-    /// <inheritdoc/>
-    public bool Equals(GenerationSettings? other) =>
-        other is not null && MaxOutputTokens == other.MaxOutputTokens && StopStrings.SequenceEqual(other.StopStrings);
+    /// <summary>How the next token is chosen; null (or a temperature of 0) is greedy, OpenCompass's default.</summary>
+    public SamplingSettings? Sampling { get; init; }
+
+    /// <summary>Whether tokens are sampled rather than chosen greedily.</summary>
+    public bool IsSampled => Sampling is { Temperature: > 0 };
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(MaxOutputTokens, StopStrings.Count);
+    public bool Equals(GenerationSettings? other) =>
+        other is not null && MaxOutputTokens == other.MaxOutputTokens && StopStrings.SequenceEqual(other.StopStrings) && Equals(Sampling, other.Sampling);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(MaxOutputTokens, StopStrings.Count, Sampling);
+}
+
+/// <summary>
+/// Sampling, as Hugging Face's and vLLM's generation kwargs (OpenCompass's <c>generation_kwargs</c>): logits divided by
+/// the temperature, then only the <paramref name="TopK"/> likeliest tokens (0: all), then the smallest set whose
+/// probability reaches <paramref name="TopP"/>; a <paramref name="Seed"/> makes a request's draw reproducible, whatever
+/// else shares its batch.
+/// </summary>
+/// <param name="Temperature">Above 0 to sample; 0 is greedy.</param>
+/// <param name="TopP">Nucleus sampling, in (0, 1].</param>
+/// <param name="TopK">The likeliest tokens kept; 0 (or -1, as vLLM writes it) keeps all.</param>
+/// <param name="Seed">The random seed; null draws one.</param>
+public sealed record SamplingSettings(double Temperature, double TopP = 1, int TopK = 0, long? Seed = null)
+{
+    /// <summary>The settings' mistakes, as "name: what was expected"; empty when they are valid.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (Temperature is < 0 or > 100 || double.IsNaN(Temperature))
+        {
+            yield return $"temperature: {Temperature} is not allowed; expected 0 (greedy) or more";
+        }
+
+        if (TopP is <= 0 or > 1 || double.IsNaN(TopP))
+        {
+            yield return $"top_p: {TopP} is not allowed; expected more than 0 and at most 1";
+        }
+
+        if (TopK < -1)
+        {
+            yield return $"top_k: {TopK} is not allowed; expected -1 or 0 (all tokens) or a positive count";
+        }
+    }
 }
 
 /// <summary>One prompt to complete greedily.</summary>

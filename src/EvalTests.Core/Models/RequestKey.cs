@@ -23,6 +23,17 @@ public static class RequestKey
             }
 
             writer.WriteEndArray();
+            // Written only when set, so a greedy request keeps the key it always had.
+            if (request.Settings.Sampling is { } sampling)
+            {
+                writer.WriteNumber("temperature", sampling.Temperature);
+                writer.WriteNumber("top_p", sampling.TopP);
+                writer.WriteNumber("top_k", sampling.TopK);
+                if (sampling.Seed is { } seed)
+                {
+                    writer.WriteNumber("seed", seed);
+                }
+            }
         }, extra);
 
     /// <summary>The key of a log-likelihood request.</summary>

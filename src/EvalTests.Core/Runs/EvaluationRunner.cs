@@ -168,7 +168,7 @@ public sealed class EvaluationRunner
         var shots = task.Config.FewShotIds.Count > 0 ? DatasetLoader.Load(card, folder, card.Splits.FewShot!, task.Subset.Name) : [];
         var prompter = new TemplatePrompter(task.Config, task.Subset, shots);
         var maxSeqLen = _settings.MaxSeqLen ?? _model.Descriptor.MaxSequenceLength;
-        var generation = new GenerationSettings(_settings.MaxOutLen ?? task.Config.MaxOutLen ?? 100, task.Config.StopStrings);
+        var generation = new GenerationSettings(_settings.MaxOutLen ?? task.Config.MaxOutLen ?? 100, task.Config.StopStrings) { Sampling = _settings.Sampling };
         return new PreparedTask(task, samples, prompter, _model.TokenCounter, maxSeqLen, generation, _model.Descriptor.Identity, judged: _settings.Mode != RunMode.Infer)
         {
             PostprocessorOverride = _settings.Postprocessor,

@@ -40,6 +40,9 @@ public sealed record RunSettings
     /// <summary>The most tokens generated per answer (OpenCompass <c>max_out_len</c>); null uses the config's own, else 100.</summary>
     public int? MaxOutLen { get; init; }
 
+    /// <summary>How the evaluated model chooses tokens in gen mode (OpenCompass's generation_kwargs); null is greedy.</summary>
+    public Models.SamplingSettings? Sampling { get; init; }
+
     /// <summary>The most tokens a judge model writes per judgement.</summary>
     public int JudgeMaxOutLen { get; init; } = 1024;
 

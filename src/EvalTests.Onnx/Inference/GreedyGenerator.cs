@@ -3,8 +3,8 @@ using Microsoft.ML.OnnxRuntime;
 namespace EvalTests.Onnx.Inference;
 
 /// <summary>
-/// Greedy decoding of a batch on the KV cache: the prompt pass (a head the prompts share run once, from and into the
-/// kept prefixes), then one token per row per step.
+/// Decoding of a batch on the KV cache: the prompt pass (a head the prompts share run once, from and into the kept
+/// prefixes), then one token per row per step, chosen greedily unless the row's <see cref="TokenSampler"/> samples.
 /// </summary>
 internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
 {
@@ -17,7 +17,7 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
     /// says so; the batch stops when every row has stopped or <paramref name="maxNewTokens"/> is reached.
     /// </summary>
     public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens, IReadOnlyCollection<int> eosIds,
-        Func<int, IReadOnlyList<int>, bool>? shouldStop = null, int minShared = int.MaxValue, CancellationToken cancellationToken = default)
+        Func<int, IReadOnlyList<int>, bool>? shouldStop = null, int minShared = int.MaxValue, IReadOnlyList<TokenSampler>? samplers = null, CancellationToken cancellationToken = default)
     {
         var batch = prompts.Count;
         var outputs = prompts.Select(_ => new List<int>()).ToArray();
@@ -37,7 +37,7 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
                 var seq = generated == 0 ? length : 1;
                 for (var b = 0; b < batch; b++)
                 {
-                    var token = step.ArgMax(b, generated == 0 ? lastIndex[b] : 0, seq);
+                    var token = (samplers?[b] ?? TokenSampler.Greedy).Choose(step, b, generated == 0 ? lastIndex[b] : 0, seq);
                     next[b] = finished[b] ? forward.PadId : token;
                     if (finished[b])
                     {

@@ -37,8 +37,8 @@ internal sealed class OnnxDecoder : IDisposable
 
     /// <inheritdoc cref="GreedyGenerator.Generate"/>
     public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens, IReadOnlyCollection<int> eosIds,
-        Func<int, IReadOnlyList<int>, bool>? shouldStop = null, int minShared = int.MaxValue, CancellationToken cancellationToken = default) =>
-        _generator.Generate(prompts, maxNewTokens, eosIds, shouldStop, minShared, cancellationToken);
+        Func<int, IReadOnlyList<int>, bool>? shouldStop = null, int minShared = int.MaxValue, IReadOnlyList<TokenSampler>? samplers = null, CancellationToken cancellationToken = default) =>
+        _generator.Generate(prompts, maxNewTokens, eosIds, shouldStop, minShared, samplers, cancellationToken);
 
     /// <inheritdoc cref="PrefixScorer.TokenLogProbs"/>
     public IReadOnlyList<double[]> TokenLogProbs(IReadOnlyList<IReadOnlyList<int>> sequences, CancellationToken cancellationToken = default) =>

@@ -63,8 +63,10 @@ internal sealed class RequestBatcher : IAsyncDisposable
     /// <summary>The most requests that may wait at once.</summary>
     public int Capacity => _capacity;
 
-    public Task<GenerationResult> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken = default) =>
-        Enqueue<GenerationResult>([new ChatItem(request) { Cancellation = cancellationToken }])[0];
+    /// <summary>Queues the choices of one chat request at once, or none of them when they do not all fit.</summary>
+    /// <exception cref="QueueFullException">The queue has no room for all of them now.</exception>
+    public IReadOnlyList<Task<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default) =>
+        Enqueue<GenerationResult>([.. requests.Select(r => new ChatItem(r) { Cancellation = cancellationToken })]);
 
     /// <summary>Queues every prompt of one request at once, or none of them when they do not all fit.</summary>
     /// <exception cref="QueueFullException">The queue has no room for all of them now.</exception>

@@ -17,10 +17,7 @@ internal static partial class ChatCompletionsEndpoint
         var body = await RequestJson.ReadAsync(http.Request, http.RequestAborted).ConfigureAwait(false);
         served.EnsureModel(RequestJson.OptionalString(body, "model"));
         ServedModel.EnsureServed(body);
-        if (RequestJson.OptionalInt(body, "n", 1, int.MaxValue) is > 1)
-        {
-            throw ApiError.BadRequest("Only n=1 is served (greedy decoding gives one answer).", "n");
-        }
+        var choices = RequestJson.OptionalInt(body, "n", 1, ServedModel.MaxChoices) ?? 1;
 
         if (RequestJson.OptionalBool(body, "logprobs"))
         {
@@ -38,11 +35,19 @@ internal static partial class ChatCompletionsEndpoint
         var stream = RequestJson.OptionalBool(body, "stream");
         var includeUsage = body["stream_options"] is JsonObject streamOptions && RequestJson.OptionalBool(streamOptions, "include_usage");
 
-        var result = await batcher.GenerateAsync(new GenerationRequest(prompt, new GenerationSettings(maxTokens, stops)), http.RequestAborted).ConfigureAwait(false);
-        if (result.Error is not null)
+        if (stream && choices > 1)
         {
-            throw ApiError.ServerFailure(result.Error);
+            throw ApiError.BadRequest("stream with n > 1 is not served; ask for the choices without streaming.", "n");
         }
+
+        var settings = new GenerationSettings(maxTokens, stops) { Sampling = ServedModel.Sampling(body) };
+        var results = await Task.WhenAll(batcher.GenerateAsync([.. Enumerable.Range(0, choices).Select(i => new GenerationRequest(prompt, ServedModel.ForChoice(settings, i)))], http.RequestAborted)).ConfigureAwait(false);
+        if (results.FirstOrDefault(r => r.Error is not null)?.Error is { } error)
+        {
+            throw ApiError.ServerFailure(error);
+        }
+
+        var result = results[0];
 
         var id = "chatcmpl-" + Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -55,14 +60,19 @@ internal static partial class ChatCompletionsEndpoint
                 ["object"] = "chat.completion",
                 ["created"] = created,
                 ["model"] = served.Id,
-                ["choices"] = new JsonArray(new JsonObject
+                ["choices"] = new JsonArray([.. results.Select((choice, i) => (JsonNode)new JsonObject
                 {
-                    ["index"] = 0,
-                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = result.Text },
+                    ["index"] = i,
+                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = choice.Text },
                     ["logprobs"] = null,
-                    ["finish_reason"] = finish,
-                }),
-                ["usage"] = Usage(result),
+                    ["finish_reason"] = choice.Finish == FinishReason.Length ? "length" : "stop",
+                })]),
+                ["usage"] = new JsonObject
+                {
+                    ["prompt_tokens"] = result.PromptTokens,
+                    ["completion_tokens"] = results.Sum(r => r.OutputTokens),
+                    ["total_tokens"] = result.PromptTokens + results.Sum(r => r.OutputTokens),
+                },
             });
         }
 

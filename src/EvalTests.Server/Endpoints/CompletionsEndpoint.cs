@@ -34,9 +34,9 @@ internal static class CompletionsEndpoint
             throw ApiError.BadRequest("'prompt' is required.", "prompt");
         }
 
-        if (prompts.Count > batcher.Capacity)
+        if (prompts.Count * (RequestJson.OptionalInt(body, "n", 1, ServedModel.MaxChoices) ?? 1) > batcher.Capacity)
         {
-            throw ApiError.BadRequest($"'prompt' holds {prompts.Count} prompts; this server queues at most {batcher.Capacity} at once (serve --max-queue).", "prompt");
+            throw ApiError.BadRequest($"'prompt' and 'n' ask for {prompts.Count * (RequestJson.OptionalInt(body, "n", 1, ServedModel.MaxChoices) ?? 1)} completions; this server queues at most {batcher.Capacity} at once (serve --max-queue).", "prompt");
         }
 
         if (RequestJson.OptionalBool(body, "stream"))
@@ -59,7 +59,10 @@ internal static class CompletionsEndpoint
         }
 
         var stops = RequestJson.StringOrArray(body, "stop");
-        var settings = new GenerationSettings(Math.Max(1, maxTokens), stops);
+        var n = RequestJson.OptionalInt(body, "n", 1, ServedModel.MaxChoices) ?? 1;
+        var settings = new GenerationSettings(Math.Max(1, maxTokens), stops) { Sampling = ServedModel.Sampling(body) };
+        // OpenAI numbers the choices prompt by prompt: prompt p's choice j is choice p·n + j.
+        var asked = prompts.SelectMany(p => Enumerable.Range(0, n).Select(j => (Prompt: p, Choice: j))).ToList();
         if (served.Model is ITextCompletionModel text)
         {
             foreach (var prompt in prompts)
@@ -71,9 +74,9 @@ internal static class CompletionsEndpoint
         // Every prompt of the request joins the batch at once; the batcher packs them with other clients' requests.
         var aborted = http.RequestAborted;
         var generations = maxTokens == 0
-            ? prompts.Select(_ => Task.FromResult<GenerationResult?>(null)).ToArray()
-            : batcher.CompleteAsync([.. prompts.Select(p => new TextCompletionRequest(p, settings))], aborted).Select(async t => (GenerationResult?)await t.ConfigureAwait(false)).ToArray();
-        var echoes = logprobs is not null && echo ? prompts.Select(p => batcher.ScoreAsync(p, aborted)).ToArray() : null;
+            ? asked.Select(_ => Task.FromResult<GenerationResult?>(null)).ToArray()
+            : batcher.CompleteAsync([.. asked.Select(a => new TextCompletionRequest(a.Prompt, ServedModel.ForChoice(settings, a.Choice)))], aborted).Select(async t => (GenerationResult?)await t.ConfigureAwait(false)).ToArray();
+        var echoes = logprobs is not null && echo ? asked.Select(a => batcher.ScoreAsync(a.Prompt, aborted)).ToArray() : null;
         await Task.WhenAll(generations).ConfigureAwait(false);
         if (echoes is not null)
         {
@@ -81,12 +84,12 @@ internal static class CompletionsEndpoint
         }
 
         var continuations = logprobs is not null && maxTokens > 0
-            ? await Task.WhenAll(prompts.Select((p, i) => batcher.ScoreAsync(p + generations[i].Result!.Text, aborted))).ConfigureAwait(false)
+            ? await Task.WhenAll(asked.Select((a, i) => batcher.ScoreAsync(a.Prompt + generations[i].Result!.Text, aborted))).ConfigureAwait(false)
             : null;
 
         var choices = new JsonArray();
         long promptTokens = 0, completionTokens = 0;
-        for (var i = 0; i < prompts.Count; i++)
+        for (var i = 0; i < asked.Count; i++)
         {
             var generated = generations[i].Result;
             if (generated?.Error is { } error)
@@ -95,18 +98,19 @@ internal static class CompletionsEndpoint
             }
 
             var echoed = echoes?[i].Result;
-            promptTokens += echoed?.Count ?? generated?.PromptTokens ?? 0;
+            // A prompt's tokens count once, however many choices it has.
+            promptTokens += asked[i].Choice == 0 ? echoed?.Count ?? generated?.PromptTokens ?? 0 : 0;
             completionTokens += generated?.OutputTokens ?? 0;
             var choice = new JsonObject
             {
                 ["index"] = i,
-                ["text"] = (echo ? prompts[i] : string.Empty) + (generated?.Text ?? string.Empty),
+                ["text"] = (echo ? asked[i].Prompt : string.Empty) + (generated?.Text ?? string.Empty),
                 ["logprobs"] = null,
                 ["finish_reason"] = generated is null ? "length" : generated.Finish == FinishReason.Length ? "length" : "stop",
             };
             if (logprobs is not null)
             {
-                var promptLength = prompts[i].EnumerateRunes().Count();
+                var promptLength = asked[i].Prompt.EnumerateRunes().Count();
                 var tokens = (echoed ?? []).Concat(continuations?[i].Where(t => t.Offset >= promptLength && t.Text.Length > 0) ?? []).ToList();
                 choice["logprobs"] = new JsonObject
                 {

@@ -26,7 +26,7 @@ internal sealed record ServedModel(string Id, int DefaultMaxTokens, ILanguageMod
     {
         if (Unserved.FirstOrDefault(field => body[field] is not null) is { } field)
         {
-            throw ApiError.BadRequest($"'{field}' is not served by this server (it serves plain greedy text: no tools, response formats, logit biases, suffixes or best-of).", field);
+            throw ApiError.BadRequest($"'{field}' is not served by this server (it serves plain text: no tools, response formats, logit biases, suffixes or best-of).", field);
         }
     }
 
@@ -50,4 +50,26 @@ internal sealed record ServedModel(string Id, int DefaultMaxTokens, ILanguageMod
             EnsureFits(counter.CountTokens(prompt), maxTokens, param);
         }
     }
+
+    /// <summary>The most choices (<c>n</c>) one request may ask for.</summary>
+    public const int MaxChoices = 16;
+
+    /// <summary>
+    /// The request's sampling (<c>temperature</c>, <c>top_p</c>, vLLM's <c>top_k</c>, <c>seed</c>); null decodes greedily.
+    /// A request that sets no temperature is decoded greedily, as evaluations need (OpenAI's default of 1 is not assumed).
+    /// </summary>
+    public static SamplingSettings? Sampling(JsonObject body)
+    {
+        var temperature = RequestJson.OptionalNumber(body, "temperature", 0, 2) ?? 0;
+        var topP = RequestJson.OptionalNumber(body, "top_p", double.Epsilon, 1) ?? 1;
+        var topK = RequestJson.OptionalInt(body, "top_k", -1, int.MaxValue) ?? 0;
+        long? seed = body["seed"] is null ? null : body["seed"] is JsonValue value && value.TryGetValue<double>(out var number) && number == Math.Floor(number) && Math.Abs(number) < 1e15
+            ? (long)number
+            : throw ApiError.BadRequest("'seed' must be an integer.", "seed");
+        return temperature == 0 ? null : new SamplingSettings(temperature, topP, topK is -1 ? 0 : topK, seed);
+    }
+
+    /// <summary>The settings of choice <paramref name="index"/>: with a seed, each choice draws from its own (seed + index), so all are reproducible.</summary>
+    public static GenerationSettings ForChoice(GenerationSettings settings, int index) =>
+        settings.Sampling is { Seed: { } seed } sampling ? settings with { Sampling = sampling with { Seed = seed + index } } : settings;
 }

@@ -49,6 +49,21 @@ internal static class RequestJson
         throw ApiError.BadRequest($"'{name}' must be an integer from {min} to {max}.", name);
     }
 
+    public static double? OptionalNumber(JsonObject body, string name, double min, double max)
+    {
+        if (body[name] is null)
+        {
+            return null;
+        }
+
+        if (body[name] is JsonValue value && value.TryGetValue<double>(out var number) && number >= min && number <= max)
+        {
+            return number;
+        }
+
+        throw ApiError.BadRequest(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"'{name}' must be a number from {min} to {max}."), name);
+    }
+
     /// <summary>A string or an array of strings (<c>stop</c>, <c>prompt</c>).</summary>
     public static IReadOnlyList<string> StringOrArray(JsonObject body, string name)
     {

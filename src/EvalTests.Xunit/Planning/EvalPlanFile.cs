@@ -29,8 +29,17 @@ public sealed record PlannedModel(string Name, string Path, string Backend, stri
     /// <summary>Retries of a failed request.</summary>
     public string? Retries { get; init; }
 
-    /// <summary>The temperature to send; empty sends none.</summary>
+    /// <summary>The temperature: sent to an API; a local model samples above 0. Empty: none sent, greedy.</summary>
     public string? Temperature { get; init; }
+
+    /// <summary>A local model's nucleus sampling (with a temperature); empty for 1.</summary>
+    public string? TopP { get; init; }
+
+    /// <summary>A local model's top-k sampling (with a temperature); empty for all tokens.</summary>
+    public string? TopK { get; init; }
+
+    /// <summary>A local model's sampling seed; empty draws one.</summary>
+    public string? Seed { get; init; }
 
     /// <summary>A system message before every chat prompt.</summary>
     public string? SystemPrompt { get; init; }

@@ -78,6 +78,7 @@ internal static class EvaluationSession
                 BatchTokens = (int?)Number("The EvalTestsBatchTokens property", plan.BatchTokens),
                 MaxOutLen = (int?)Number("The EvalTestsMaxOutLen property", plan.MaxOutLen),
                 Baseline = NullIfEmpty(plan.Baseline),
+                Sampling = model.Backend == "openai" ? null : Sampling(model),
                 LimitPerConfig = plan.Datasets.Where(d => d.Limit is > 0)
                     .ToDictionary(d => plan.Catalog.Resolve(d.Name).Config.Name, d => d.Limit!.Value),
                 TestRangePerConfig = plan.Datasets.Where(d => !string.IsNullOrEmpty(d.TestRange))
@@ -135,6 +136,19 @@ internal static class EvaluationSession
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <summary>A local model's sampling from its item (Temperature above 0, TopP, TopK, Seed); null decodes greedily.</summary>
+    private static SamplingSettings? Sampling(PlannedModel model)
+    {
+        var item = $"<EvalModel Include=\"{model.Name}\">";
+        if (Number($"{item} Temperature", model.Temperature) is not { } temperature || temperature <= 0)
+        {
+            return null;
+        }
+
+        var sampling = new SamplingSettings(temperature, Number($"{item} TopP", model.TopP) ?? 1, (int?)Number($"{item} TopK", model.TopK) ?? 0, (long?)Number($"{item} Seed", model.Seed));
+        return sampling.Problems().FirstOrDefault() is { } problem ? throw new ArgumentException($"{item}: {problem}") : sampling;
+    }
 
     private static PythonSlice TestRange(PlannedDataset dataset)
     {

@@ -36,4 +36,26 @@ try {
   out.error = { status: e.status, message: e.message };
 }
 
+// Sampling with a seed: the same seed draws the same choices, another seed others; n choices come back.
+const sample = (seed) => client.chat.completions.create({ model, messages, max_tokens: 12, temperature: 1.2, top_p: 0.95, seed, n: 3 });
+const [first, again, other] = await Promise.all([sample(7), sample(7), sample(8)]);
+out.sampled = {
+  first: first.choices.map((c) => c.message.content),
+  again: again.choices.map((c) => c.message.content),
+  other: other.choices.map((c) => c.message.content),
+  indexes: first.choices.map((c) => c.index),
+  usage: first.usage,
+};
+
+// Requests the server cannot honour are refused with 400 naming the field.
+out.refused = {};
+for (const [name, extra] of [['tools', { tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }], ['temperature', { temperature: 5 }], ['max_tokens', { max_tokens: 600 }], ['n', { n: 100 }]]) {
+  try {
+    await client.chat.completions.create({ model, messages, ...extra });
+    out.refused[name] = null;
+  } catch (e) {
+    out.refused[name] = { status: e.status, param: e.param ?? e.error?.param ?? null };
+  }
+}
+
 console.log(JSON.stringify(out));

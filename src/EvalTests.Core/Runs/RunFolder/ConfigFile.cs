@@ -46,14 +46,7 @@ internal static class ConfigFile
 
     public static JsonObject ToJson(RunPlan plan, RunSettings settings, RunOutputLayout layout, ModelDescriptor model, ModelDescriptor? judge) => new()
     {
-        ["models"] = new JsonArray(new JsonObject
-        {
-            ["abbr"] = model.Abbr,
-            ["identity"] = model.Identity,
-            ["max_seq_len"] = model.MaxSequenceLength,
-            ["batch_size"] = settings.AutoBatchSize ? "auto" : settings.BatchSize,
-            ["max_out_len"] = settings.MaxOutLen,
-        }),
+        ["models"] = new JsonArray(ModelEntry(model, settings)),
         ["judge_models"] = judge is null ? new JsonArray() : new JsonArray(new JsonObject
         {
             ["abbr"] = judge.Abbr,
@@ -73,6 +66,32 @@ internal static class ConfigFile
         ["limit"] = settings.Limit,
         ["max_seq_len_override"] = settings.MaxSeqLen,
     };
+
+    private static JsonObject ModelEntry(ModelDescriptor model, RunSettings settings)
+    {
+        var entry = new JsonObject
+        {
+            ["abbr"] = model.Abbr,
+            ["identity"] = model.Identity,
+            ["max_seq_len"] = model.MaxSequenceLength,
+            ["batch_size"] = settings.AutoBatchSize ? "auto" : settings.BatchSize,
+            ["max_out_len"] = settings.MaxOutLen,
+        };
+        // OpenCompass's generation_kwargs: written only when the run samples, so a greedy run's config is as before.
+        if (settings.Sampling is { } sampling)
+        {
+            entry["generation_kwargs"] = new JsonObject
+            {
+                ["do_sample"] = true,
+                ["temperature"] = sampling.Temperature,
+                ["top_p"] = sampling.TopP,
+                ["top_k"] = sampling.TopK,
+                ["seed"] = sampling.Seed,
+            };
+        }
+
+        return entry;
+    }
 
     private static JsonObject DatasetEntry(EvaluationTask task, RunSettings settings)
     {
