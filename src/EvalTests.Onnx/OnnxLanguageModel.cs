@@ -152,7 +152,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
                 };
                 var samplers = settings.IsSampled ? items.Select(x => new TokenSampler(x.r.Settings.Sampling)).ToList() : null;
                 var sequences = WithSharedPrefixes(share =>
-                    _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(), stopped, share ? MinSharedPrefix : int.MaxValue, samplers, cancellationToken));
+                    _decoder.Generate(prompts, maxNew, _config.EosTokenIds.ToHashSet(), stopped, share ? MinSharedPrefix : int.MaxValue, samplers, settings.LogProbs, cancellationToken));
                 for (var k = 0; k < items.Count; k++)
                 {
                     var text = _prompts.DecodeOutput(sequences[k].Tokens);
@@ -167,7 +167,10 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
 
                     // Alone and in full: the prompt, then one position per new token after the first.
                     _naivePositions += prompts[k].Count + Math.Max(0, sequences[k].Tokens.Count - 1);
-                    results[items[k].i] = new GenerationResult(text, prompts[k].Count, sequences[k].Tokens.Count, Finish: sequences[k].HitEos || sequences[k].Tokens.Count < maxNew ? FinishReason.Stop : FinishReason.Length);
+                    results[items[k].i] = new GenerationResult(text, prompts[k].Count, sequences[k].Tokens.Count, Finish: sequences[k].HitEos || sequences[k].Tokens.Count < maxNew ? FinishReason.Stop : FinishReason.Length)
+                    {
+                        Tokens = sequences[k].LogProbs is { } logProbs ? Scored(logProbs, text.EnumerateRunes().Count()) : null,
+                    };
                 }
             }
 
@@ -213,7 +216,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
     }
 
     /// <inheritdoc/>
-    public async ValueTask<IReadOnlyList<IReadOnlyList<ScoredToken>>> ScoreTextsAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<IReadOnlyList<ScoredToken>>> ScoreTextsAsync(IReadOnlyList<string> texts, int topLogProbs = 0, CancellationToken cancellationToken = default)
     {
         if (texts.Count == 0)
         {
@@ -224,6 +227,20 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
         try
         {
             var sequences = texts.Select(t => Truncate(Encode(t), _contextLength)).ToList();
+            if (topLogProbs > 0)
+            {
+                // The alternatives need every position's whole distribution: one full pass per text.
+                return [.. sequences.Select(ids =>
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var positions = _decoder.PositionLogProbs(ids, topLogProbs);
+                    var pieces = TokenOffsets.Of(_tokenizer, ids);
+                    return (IReadOnlyList<ScoredToken>)[.. pieces.Select((piece, k) => k == 0
+                        ? new ScoredToken(piece.Text, piece.Offset, null)
+                        : new ScoredToken(piece.Text, piece.Offset, positions[k - 1].LogProb) { Top = Alternatives([.. ids.Take(k)], positions[k - 1]) })];
+                })];
+            }
+
             var logProbs = ScoreSharingPrefixes(sequences, cancellationToken);
             return sequences.Select((ids, i) => (IReadOnlyList<ScoredToken>)TokenOffsets.Of(_tokenizer, ids)
                 .Select((token, k) => new ScoredToken(token.Text, token.Offset, k == 0 ? null : logProbs[i][k - 1]))
@@ -234,6 +251,15 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
             _gate.Release();
         }
     }
+
+    /// <summary>Generated (or scored) tokens as OpenAI reports them: each token's text and offset in context, its log-probability and alternatives; tokens past a stop string's cut are dropped.</summary>
+    private List<ScoredToken> Scored(IReadOnlyList<GeneratedToken> tokens, int keptLength) =>
+        [.. TokenOffsets.Of(_tokenizer, [.. tokens.Select(t => t.Token)])
+            .Select((piece, k) => new ScoredToken(piece.Text, piece.Offset, tokens[k].LogProb) { Top = Alternatives([.. tokens.Take(k).Select(t => t.Token)], tokens[k]) })
+            .Where(t => t.Offset < keptLength)];
+
+    private List<TokenAlternative> Alternatives(IReadOnlyList<int> before, GeneratedToken position) =>
+        [.. position.Top.Select(a => new TokenAlternative(TokenOffsets.InContext(_tokenizer, before, a.Token), a.LogProb))];
 
     /// <summary>The fewest tokens worth sharing: below this a prefix pass costs more than it saves.</summary>
     private const int MinSharedPrefix = 16;

@@ -56,4 +56,30 @@ public sealed class SamplingTests
         Assert.NotEqual(alone, otherSeed);
         Assert.NotEqual(alone, greedy);
     }
+
+    [Fact]
+    public async Task TopLogProbs_OfAGreedyGeneration_PutEachChosenTokenFirst_AndEchoScoringAgreesWithTheSharedScorer()
+    {
+        await using var model = OnnxLanguageModel.Load(new OnnxModelOptions { ModelFolder = SharedData.Model("stories260K") });
+        var ct = TestContext.Current.CancellationToken;
+
+        var generated = (await model.CompleteTextsAsync([new TextCompletionRequest("Once upon a time", new GenerationSettings(8, []) { LogProbs = 3 })], ct))[0];
+        var scored = (await model.ScoreTextsAsync(["One day, Lily went to the park."], 0, ct))[0];
+        var withTop = (await model.ScoreTextsAsync(["One day, Lily went to the park."], 3, ct))[0];
+
+        Assert.Equal(8, generated.Tokens!.Count);
+        Assert.Equal(generated.Text, string.Concat(generated.Tokens.Select(t => t.Text)));
+        Assert.All(generated.Tokens, t =>
+        {
+            Assert.Equal(3, t.Top.Count);
+            Assert.Equal(t.LogProb!.Value, t.Top[0].LogProb, 6);
+            Assert.True(t.Top[0].LogProb >= t.Top[1].LogProb && t.Top[1].LogProb >= t.Top[2].LogProb);
+        });
+        Assert.Equal(scored.Select(t => t.Text), withTop.Select(t => t.Text));
+        Assert.All(scored.Zip(withTop).Skip(1), pair =>
+        {
+            Assert.Equal(pair.First.LogProb!.Value, pair.Second.LogProb!.Value, 4);
+            Assert.True(pair.Second.Top[0].LogProb >= pair.Second.LogProb!.Value - 1e-6);
+        });
+    }
 }

@@ -41,7 +41,7 @@ public sealed class EndpointTests(ServedModelFixture served) : IClassFixture<Ser
     [Fact]
     public async Task CompletionWithEchoAndLogprobs_ReturnsEachPromptTokensLogProbability()
     {
-        var direct = (await served.Model.ScoreTextsAsync(["One day, Lily went to the park."], TestContext.Current.CancellationToken))[0];
+        var direct = (await served.Model.ScoreTextsAsync(["One day, Lily went to the park."], cancellationToken: TestContext.Current.CancellationToken))[0];
 
         var (_, body, _) = await PostAsync("/completions", """{"prompt": "One day, Lily went to the park.", "max_tokens": 0, "echo": true, "logprobs": 0}""");
 
@@ -88,7 +88,9 @@ public sealed class EndpointTests(ServedModelFixture served) : IClassFixture<Ser
     [InlineData("/chat/completions", """{"messages": [{"role": "user", "content": "x"}], "max_tokens": -3}""", 400, "'max_tokens' must be an integer")]
     [InlineData("/chat/completions", """{"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]}""", 404, "The model 'gpt-4o' does not exist")]
     [InlineData("/completions", """{"prompt": [1, 2, 3]}""", 400, "'prompt' must be a string or an array of strings (token-id prompts are not served)")]
-    [InlineData("/completions", """{"prompt": "x", "echo": true, "logprobs": 3}""", 400, "Only logprobs=0 is served")]
+    [InlineData("/completions", """{"prompt": "x", "echo": true, "logprobs": 6}""", 400, "'logprobs' must be an integer from 0 to 5")]
+    [InlineData("/chat/completions", """{"messages": [{"role": "user", "content": "x"}], "top_logprobs": 2}""", 400, "top_logprobs needs logprobs: true")]
+    [InlineData("/chat/completions", """{"messages": [{"role": "user", "content": "x"}], "logprobs": true, "stream": true}""", 400, "stream with logprobs is not served")]
     [InlineData("/chat/completions", """{"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": {"name": "f"}}]}""", 400, "'tools' is not served")]
     [InlineData("/chat/completions", """{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object"}}""", 400, "'response_format' is not served")]
     [InlineData("/completions", """{"prompt": "x", "logit_bias": {"50256": -100}}""", 400, "'logit_bias' is not served")]

@@ -30,7 +30,7 @@ public sealed class NodeClientTests(ServedModelFixture served) : IClassFixture<S
         Assert.True((int)reply["streamed"]!["chunks"]! > 3);
         Assert.Equal(20, (int)reply["streamed"]!["usage"]!["completion_tokens"]!);
 
-        var scored = (await served.Model.ScoreTextsAsync(["Once upon a time"], TestContext.Current.CancellationToken))[0];
+        var scored = (await served.Model.ScoreTextsAsync(["Once upon a time"], cancellationToken: TestContext.Current.CancellationToken))[0];
         var logprobs = reply["completion"]!["token_logprobs"]!.AsArray().Select(v => (double?)v).ToList();
         Assert.Equal(scored.Select(t => t.LogProb), logprobs.Take(scored.Count));
         Assert.Equal(scored.Count + 1, logprobs.Count);
@@ -44,6 +44,23 @@ public sealed class NodeClientTests(ServedModelFixture served) : IClassFixture<S
         Assert.NotEqual(Texts(sampled["first"]!), Texts(sampled["other"]!));
         Assert.True(Texts(sampled["first"]!).Distinct().Count() > 1, "three seeded choices should differ from one another");
         Assert.InRange((int)sampled["usage"]!["completion_tokens"]!, 3, 36); // three choices of at most 12 tokens
+
+        // Top-2 alternatives per token: none for the first prompt token; a greedy token is its position's likeliest.
+        var topCompletion = reply["topCompletion"]!;
+        var tops = topCompletion["top_logprobs"]!.AsArray();
+        Assert.Null(tops[0]);
+        Assert.All(tops.Skip(1), t => Assert.Equal(2, t!.AsObject().Count));
+        var generatedToken = (string)topCompletion["tokens"]!.AsArray()[^1]!;
+        Assert.Equal((double)topCompletion["token_logprobs"]!.AsArray()[^1]!, tops[^1]!.AsObject().Max(p => (double)p.Value!), 9);
+        Assert.Contains(generatedToken, tops[^1]!.AsObject().Select(p => p.Key));
+        var chatTop = reply["topChat"]!.AsArray();
+        Assert.Equal(4, chatTop.Count);
+        Assert.All(chatTop, t =>
+        {
+            Assert.Equal(2, t!["top_logprobs"]!.AsArray().Count);
+            Assert.Equal((string?)t["token"], (string?)t["top_logprobs"]![0]!["token"]);
+            Assert.Equal((double)t["logprob"]!, (double)t["top_logprobs"]![0]!["logprob"]!, 9);
+        });
 
         foreach (var field in new[] { "tools", "temperature", "max_tokens", "n" })
         {

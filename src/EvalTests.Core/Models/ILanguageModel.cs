@@ -38,12 +38,18 @@ public sealed record GenerationSettings(int MaxOutputTokens, IReadOnlyList<strin
     /// <summary>Whether tokens are sampled rather than chosen greedily.</summary>
     public bool IsSampled => Sampling is { Temperature: > 0 };
 
-    /// <inheritdoc/>
-    public bool Equals(GenerationSettings? other) =>
-        other is not null && MaxOutputTokens == other.MaxOutputTokens && StopStrings.SequenceEqual(other.StopStrings) && Equals(Sampling, other.Sampling);
+    /// <summary>
+    /// When set, each generated token comes back with its log-probability under the model (before any sampling
+    /// warp) and its <c>LogProbs</c> likeliest alternatives (0: none), as OpenAI's <c>logprobs</c>/<c>top_logprobs</c>.
+    /// </summary>
+    public int? LogProbs { get; init; }
 
     /// <inheritdoc/>
-    public override int GetHashCode() => HashCode.Combine(MaxOutputTokens, StopStrings.Count, Sampling);
+    public bool Equals(GenerationSettings? other) =>
+        other is not null && MaxOutputTokens == other.MaxOutputTokens && StopStrings.SequenceEqual(other.StopStrings) && Equals(Sampling, other.Sampling) && LogProbs == other.LogProbs;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(MaxOutputTokens, StopStrings.Count, Sampling, LogProbs);
 }
 
 /// <summary>
@@ -99,7 +105,11 @@ public enum FinishReason
 /// <param name="OutputTokens">Tokens generated.</param>
 /// <param name="Error">Why no text came back, when it did not.</param>
 /// <param name="Finish">Why generation ended.</param>
-public sealed record GenerationResult(string Text, int PromptTokens, int OutputTokens, string? Error = null, FinishReason Finish = FinishReason.Stop);
+public sealed record GenerationResult(string Text, int PromptTokens, int OutputTokens, string? Error = null, FinishReason Finish = FinishReason.Stop)
+{
+    /// <summary>The generated tokens with their log-probabilities, when <see cref="GenerationSettings.LogProbs"/> asked for them.</summary>
+    public IReadOnlyList<ScoredToken>? Tokens { get; init; }
+}
 
 /// <summary>A prompt whose last turn is the continuation being scored.</summary>
 /// <param name="Prompt">The full prompt.</param>

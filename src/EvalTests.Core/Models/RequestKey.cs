@@ -23,6 +23,11 @@ public static class RequestKey
             }
 
             writer.WriteEndArray();
+            if (request.Settings.LogProbs is { } logProbs)
+            {
+                writer.WriteNumber("logprobs", logProbs);
+            }
+
             // Written only when set, so a greedy request keeps the key it always had.
             if (request.Settings.Sampling is { } sampling)
             {

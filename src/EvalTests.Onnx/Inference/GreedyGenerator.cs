@@ -17,10 +17,11 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
     /// says so; the batch stops when every row has stopped or <paramref name="maxNewTokens"/> is reached.
     /// </summary>
     public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens, IReadOnlyCollection<int> eosIds,
-        Func<int, IReadOnlyList<int>, bool>? shouldStop = null, int minShared = int.MaxValue, IReadOnlyList<TokenSampler>? samplers = null, CancellationToken cancellationToken = default)
+        Func<int, IReadOnlyList<int>, bool>? shouldStop = null, int minShared = int.MaxValue, IReadOnlyList<TokenSampler>? samplers = null, int? logProbs = null, CancellationToken cancellationToken = default)
     {
         var batch = prompts.Count;
         var outputs = prompts.Select(_ => new List<int>()).ToArray();
+        var scored = logProbs is null ? null : prompts.Select(_ => new List<GeneratedToken>()).ToArray();
         var finished = new bool[batch];
         var hitEos = new bool[batch];
         var (step, mask, length, lastIndex) = PromptPass(prompts, keepPresent: maxNewTokens > 1, minShared, cancellationToken);
@@ -52,6 +53,12 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
                     }
 
                     outputs[b].Add(token);
+                    if (scored is not null)
+                    {
+                        var position = generated == 0 ? lastIndex[b] : 0;
+                        scored[b].Add(new GeneratedToken(token, step.LogSoftmaxAt(b, position, seq, token), logProbs > 0 ? step.TopLogProbs(b, position, seq, logProbs.Value) : []));
+                    }
+
                     if (shouldStop?.Invoke(b, outputs[b]) == true)
                     {
                         finished[b] = true;
@@ -92,7 +99,7 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
             step.Dispose();
         }
 
-        return outputs.Select((o, b) => new GeneratedSequence(o, hitEos[b])).ToList();
+        return outputs.Select((o, b) => new GeneratedSequence(o, hitEos[b]) { LogProbs = scored?[b] }).ToList();
     }
 
     /// <summary>

@@ -4,7 +4,14 @@ using EvalTests.Onnx.Loading;
 namespace EvalTests.Onnx.Inference;
 
 /// <summary>The greedy continuation of one row: its token ids and why it stopped.</summary>
-internal sealed record GeneratedSequence(IReadOnlyList<int> Tokens, bool HitEos);
+internal sealed record GeneratedSequence(IReadOnlyList<int> Tokens, bool HitEos)
+{
+    /// <summary>Each generated token's log-probability and likeliest alternatives, when they were asked for.</summary>
+    public IReadOnlyList<GeneratedToken>? LogProbs { get; init; }
+}
+
+/// <summary>A generated token's log-probability under the model and the likeliest tokens at its position.</summary>
+internal sealed record GeneratedToken(int Token, double LogProb, IReadOnlyList<(int Token, double LogProb)> Top);
 
 /// <summary>
 /// Token-level decoder over an ONNX causal LM, a facade over its parts: <see cref="ForwardPass"/> (inputs, padding, one
@@ -37,8 +44,19 @@ internal sealed class OnnxDecoder : IDisposable
 
     /// <inheritdoc cref="GreedyGenerator.Generate"/>
     public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens, IReadOnlyCollection<int> eosIds,
-        Func<int, IReadOnlyList<int>, bool>? shouldStop = null, int minShared = int.MaxValue, IReadOnlyList<TokenSampler>? samplers = null, CancellationToken cancellationToken = default) =>
-        _generator.Generate(prompts, maxNewTokens, eosIds, shouldStop, minShared, samplers, cancellationToken);
+        Func<int, IReadOnlyList<int>, bool>? shouldStop = null, int minShared = int.MaxValue, IReadOnlyList<TokenSampler>? samplers = null, int? logProbs = null, CancellationToken cancellationToken = default) =>
+        _generator.Generate(prompts, maxNewTokens, eosIds, shouldStop, minShared, samplers, logProbs, cancellationToken);
+
+    /// <summary>
+    /// Each next-token distribution of one sequence: for position k (predicting token k + 1) the log-probability of that
+    /// token and the <paramref name="count"/> likeliest tokens, from one full pass without a cache.
+    /// </summary>
+    public IReadOnlyList<GeneratedToken> PositionLogProbs(IReadOnlyList<int> sequence, int count)
+    {
+        var length = sequence.Count;
+        using var result = _forward.Run([.. sequence.Select(i => (long)i)], 1, length, Enumerable.Repeat(1L, length).ToArray(), [.. Enumerable.Range(0, length).Select(i => (long)i)], past: null, keepPresent: false);
+        return [.. Enumerable.Range(0, length - 1).Select(k => new GeneratedToken(sequence[k + 1], result.LogSoftmaxAt(0, k, length, sequence[k + 1]), result.TopLogProbs(0, k, length, count)))];
+    }
 
     /// <inheritdoc cref="PrefixScorer.TokenLogProbs"/>
     public IReadOnlyList<double[]> TokenLogProbs(IReadOnlyList<IReadOnlyList<int>> sequences, CancellationToken cancellationToken = default) =>

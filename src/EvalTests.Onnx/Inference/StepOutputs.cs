@@ -97,6 +97,32 @@ internal sealed unsafe class StepOutputs : IDisposable
         return LogSoftmax(Row(Offset(row, position, seq), scratch), token, scratch);
     }
 
+    /// <summary>The <paramref name="count"/> likeliest tokens at a position with their log-probabilities, likeliest first (ties: lower id first).</summary>
+    public (int Token, double LogProb)[] TopLogProbs(int row, int position, int seq, int count)
+    {
+        var values = Row(Offset(row, position, seq), new float[Vocab]).ToArray();
+        var max = TensorPrimitives.Max(values);
+        var scratch = new float[values.Length];
+        TensorPrimitives.Subtract(values, max, scratch);
+        TensorPrimitives.Exp(scratch, scratch);
+        var logSum = (double)max + Math.Log(TensorPrimitives.Sum(scratch));
+        var top = new List<int>(count + 1);
+        for (var v = 0; v < values.Length; v++)
+        {
+            if (top.Count < count || values[v] > values[top[^1]])
+            {
+                var at = top.FindIndex(t => values[v] > values[t]);
+                top.Insert(at < 0 ? top.Count : at, v);
+                if (top.Count > count)
+                {
+                    top.RemoveAt(top.Count - 1);
+                }
+            }
+        }
+
+        return [.. top.Select(t => (t, values[t] - logSum))];
+    }
+
     /// <summary>
     /// log softmax(values)[token] = values[token] − max − log Σ exp(values − max), vectorized: it runs once per scored
     /// token over the whole vocabulary, the one piece of work per position a bare session.Run loop does not do.

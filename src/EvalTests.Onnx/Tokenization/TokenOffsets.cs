@@ -28,4 +28,16 @@ internal static class TokenOffsets
 
         return pieces;
     }
+
+    /// <summary>
+    /// The text a token would add after <paramref name="before"/> (its last few tokens are context enough for a leading
+    /// space or a joined character), special tokens written out: the text of a top log-probability alternative.
+    /// </summary>
+    public static string InContext(ITextTokenizer tokenizer, IReadOnlyList<int> before, int id)
+    {
+        var context = before.Skip(Math.Max(0, before.Count - 8)).ToList();
+        var head = tokenizer.Decode(context, skipSpecialTokens: false);
+        var withToken = tokenizer.Decode([.. context, id], skipSpecialTokens: false);
+        return withToken.StartsWith(head, StringComparison.Ordinal) ? withToken[head.Length..] : withToken;
+    }
 }

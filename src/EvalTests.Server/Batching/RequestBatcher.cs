@@ -73,8 +73,9 @@ internal sealed class RequestBatcher : IAsyncDisposable
     public IReadOnlyList<Task<GenerationResult>> CompleteAsync(IReadOnlyList<TextCompletionRequest> requests, CancellationToken cancellationToken = default) =>
         Enqueue<GenerationResult>([.. requests.Select(r => new TextItem(r) { Cancellation = cancellationToken })]);
 
-    public Task<IReadOnlyList<ScoredToken>> ScoreAsync(string text, CancellationToken cancellationToken = default) =>
-        Enqueue<IReadOnlyList<ScoredToken>>([new ScoreItem(text) { Cancellation = cancellationToken }])[0];
+    /// <summary>Every token of a text with its log-probability, and the <paramref name="top"/> likeliest tokens at each position.</summary>
+    public Task<IReadOnlyList<ScoredToken>> ScoreAsync(string text, int top, CancellationToken cancellationToken = default) =>
+        Enqueue<IReadOnlyList<ScoredToken>>([new ScoreItem(text, top) { Cancellation = cancellationToken }])[0];
 
     private Task<T>[] Enqueue<T>(WorkItem[] items)
     {
@@ -153,7 +154,10 @@ internal sealed class RequestBatcher : IAsyncDisposable
 
         await RunAsync(batch.OfType<ChatItem>().ToList(), (items, ct) => _model.GenerateAsync(items.Select(i => i.Request).ToList(), ct)).ConfigureAwait(false);
         await RunAsync(batch.OfType<TextItem>().ToList(), (items, ct) => _textModel!.CompleteTextsAsync(items.Select(i => i.Request).ToList(), ct)).ConfigureAwait(false);
-        await RunAsync(batch.OfType<ScoreItem>().ToList(), (items, ct) => _textModel!.ScoreTextsAsync(items.Select(i => i.Text).ToList(), ct)).ConfigureAwait(false);
+        foreach (var scoring in batch.OfType<ScoreItem>().GroupBy(i => i.Top))
+        {
+            await RunAsync(scoring.ToList(), (items, ct) => _textModel!.ScoreTextsAsync(items.Select(i => i.Text).ToList(), scoring.Key, ct)).ConfigureAwait(false);
+        }
     }
 
     private static async Task RunAsync<TItem, TResult>(List<TItem> items, Func<List<TItem>, CancellationToken, ValueTask<IReadOnlyList<TResult>>> call)
@@ -233,5 +237,5 @@ internal sealed class RequestBatcher : IAsyncDisposable
 
     private sealed record TextItem(TextCompletionRequest Request) : WorkItem<GenerationResult>;
 
-    private sealed record ScoreItem(string Text) : WorkItem<IReadOnlyList<ScoredToken>>;
+    private sealed record ScoreItem(string Text, int Top) : WorkItem<IReadOnlyList<ScoredToken>>;
 }

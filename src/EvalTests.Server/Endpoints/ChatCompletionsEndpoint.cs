@@ -19,9 +19,11 @@ internal static partial class ChatCompletionsEndpoint
         ServedModel.EnsureServed(body);
         var choices = RequestJson.OptionalInt(body, "n", 1, ServedModel.MaxChoices) ?? 1;
 
-        if (RequestJson.OptionalBool(body, "logprobs"))
+        var logprobs = RequestJson.OptionalBool(body, "logprobs");
+        var topLogprobs = RequestJson.OptionalInt(body, "top_logprobs", 0, 20);
+        if (topLogprobs is not null && !logprobs)
         {
-            throw ApiError.BadRequest("logprobs on chat completions is not served; use /v1/completions with echo and logprobs.", "logprobs");
+            throw ApiError.BadRequest("top_logprobs needs logprobs: true.", "top_logprobs");
         }
 
         // The .NET SDK sends max_completion_tokens, older clients max_tokens.
@@ -40,7 +42,12 @@ internal static partial class ChatCompletionsEndpoint
             throw ApiError.BadRequest("stream with n > 1 is not served; ask for the choices without streaming.", "n");
         }
 
-        var settings = new GenerationSettings(maxTokens, stops) { Sampling = ServedModel.Sampling(body) };
+        if (stream && logprobs)
+        {
+            throw ApiError.BadRequest("stream with logprobs is not served; ask for the log-probabilities without streaming.", "logprobs");
+        }
+
+        var settings = new GenerationSettings(maxTokens, stops) { Sampling = ServedModel.Sampling(body), LogProbs = logprobs ? topLogprobs ?? 0 : null };
         var results = await Task.WhenAll(batcher.GenerateAsync([.. Enumerable.Range(0, choices).Select(i => new GenerationRequest(prompt, ServedModel.ForChoice(settings, i)))], http.RequestAborted)).ConfigureAwait(false);
         if (results.FirstOrDefault(r => r.Error is not null)?.Error is { } error)
         {
@@ -64,7 +71,7 @@ internal static partial class ChatCompletionsEndpoint
                 {
                     ["index"] = i,
                     ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = choice.Text },
-                    ["logprobs"] = null,
+                    ["logprobs"] = logprobs ? LogProbs(choice) : null,
                     ["finish_reason"] = choice.Finish == FinishReason.Length ? "length" : "stop",
                 })]),
                 ["usage"] = new JsonObject
@@ -109,6 +116,21 @@ internal static partial class ChatCompletionsEndpoint
         await ServerSentEvents.DoneAsync(http.Response, http.RequestAborted).ConfigureAwait(false);
         return null;
     }
+
+    /// <summary>OpenAI's chat shape: per generated token its text, log-probability, UTF-8 bytes and likeliest alternatives.</summary>
+    private static JsonObject LogProbs(GenerationResult result) => new()
+    {
+        ["content"] = new JsonArray([.. (result.Tokens ?? []).Select(t => (JsonNode)new JsonObject
+        {
+            ["token"] = t.Text,
+            ["logprob"] = t.LogProb,
+            ["bytes"] = Bytes(t.Text),
+            ["top_logprobs"] = new JsonArray([.. t.Top.Select(a => (JsonNode)new JsonObject { ["token"] = a.Text, ["logprob"] = a.LogProb, ["bytes"] = Bytes(a.Text) })]),
+        })]),
+        ["refusal"] = null,
+    };
+
+    private static JsonArray Bytes(string text) => new([.. System.Text.Encoding.UTF8.GetBytes(text).Select(b => (JsonNode)JsonValue.Create((int)b))]);
 
     private static JsonObject Usage(GenerationResult result) => new()
     {

@@ -47,11 +47,8 @@ internal static class CompletionsEndpoint
         // OpenAI's default for this endpoint is 16 tokens.
         var maxTokens = RequestJson.OptionalInt(body, "max_tokens", 0, int.MaxValue) ?? 16;
         var echo = RequestJson.OptionalBool(body, "echo");
+        // OpenAI's legacy endpoint takes up to 5: each token's log-probability and that many likeliest alternatives.
         var logprobs = RequestJson.OptionalInt(body, "logprobs", 0, 5);
-        if (logprobs is > 0)
-        {
-            throw ApiError.BadRequest("Only logprobs=0 is served (each token's own log-probability, without top alternatives).", "logprobs");
-        }
 
         if (maxTokens == 0 && !echo)
         {
@@ -60,7 +57,7 @@ internal static class CompletionsEndpoint
 
         var stops = RequestJson.StringOrArray(body, "stop");
         var n = RequestJson.OptionalInt(body, "n", 1, ServedModel.MaxChoices) ?? 1;
-        var settings = new GenerationSettings(Math.Max(1, maxTokens), stops) { Sampling = ServedModel.Sampling(body) };
+        var settings = new GenerationSettings(Math.Max(1, maxTokens), stops) { Sampling = ServedModel.Sampling(body), LogProbs = logprobs };
         // OpenAI numbers the choices prompt by prompt: prompt p's choice j is choice p·n + j.
         var asked = prompts.SelectMany(p => Enumerable.Range(0, n).Select(j => (Prompt: p, Choice: j))).ToList();
         if (served.Model is ITextCompletionModel text)
@@ -76,16 +73,12 @@ internal static class CompletionsEndpoint
         var generations = maxTokens == 0
             ? asked.Select(_ => Task.FromResult<GenerationResult?>(null)).ToArray()
             : batcher.CompleteAsync([.. asked.Select(a => new TextCompletionRequest(a.Prompt, ServedModel.ForChoice(settings, a.Choice)))], aborted).Select(async t => (GenerationResult?)await t.ConfigureAwait(false)).ToArray();
-        var echoes = logprobs is not null && echo ? asked.Select(a => batcher.ScoreAsync(a.Prompt, aborted)).ToArray() : null;
+        var echoes = logprobs is not null && echo ? asked.Select(a => batcher.ScoreAsync(a.Prompt, logprobs.Value, aborted)).ToArray() : null;
         await Task.WhenAll(generations).ConfigureAwait(false);
         if (echoes is not null)
         {
             await Task.WhenAll(echoes).ConfigureAwait(false);
         }
-
-        var continuations = logprobs is not null && maxTokens > 0
-            ? await Task.WhenAll(asked.Select((a, i) => batcher.ScoreAsync(a.Prompt + generations[i].Result!.Text, aborted))).ConfigureAwait(false)
-            : null;
 
         var choices = new JsonArray();
         long promptTokens = 0, completionTokens = 0;
@@ -110,14 +103,18 @@ internal static class CompletionsEndpoint
             };
             if (logprobs is not null)
             {
-                var promptLength = asked[i].Prompt.EnumerateRunes().Count();
-                var tokens = (echoed ?? []).Concat(continuations?[i].Where(t => t.Offset >= promptLength && t.Text.Length > 0) ?? []).ToList();
+                // The generated tokens come with the generation itself (their offsets count from its start).
+                var shift = echo ? asked[i].Prompt.EnumerateRunes().Count() : 0;
+                var tokens = (echoed ?? []).Concat((generated?.Tokens ?? []).Select(t => t with { Offset = t.Offset + shift })).ToList();
                 choice["logprobs"] = new JsonObject
                 {
                     ["tokens"] = new JsonArray(tokens.Select(t => (JsonNode)JsonValue.Create(t.Text)).ToArray()),
                     ["token_logprobs"] = new JsonArray(tokens.Select(t => t.LogProb is { } v ? (JsonNode)JsonValue.Create(v) : null).ToArray()),
-                    ["text_offset"] = new JsonArray(tokens.Select(t => (JsonNode)JsonValue.Create(echo ? t.Offset : t.Offset - promptLength)).ToArray()),
-                    ["top_logprobs"] = null,
+                    ["text_offset"] = new JsonArray(tokens.Select(t => (JsonNode)JsonValue.Create(t.Offset)).ToArray()),
+                    // OpenAI's shape: per token a {token: logprob} map of the alternatives; none for a token without context.
+                    ["top_logprobs"] = logprobs > 0
+                        ? new JsonArray(tokens.Select(t => t.LogProb is null ? null : (JsonNode)Alternatives(t)).ToArray())
+                        : null,
                 };
             }
 
@@ -138,5 +135,17 @@ internal static class CompletionsEndpoint
                 ["total_tokens"] = promptTokens + completionTokens,
             },
         });
+    }
+
+    private static JsonObject Alternatives(ScoredToken token)
+    {
+        var map = new JsonObject();
+        foreach (var alternative in token.Top)
+        {
+            // Two ids may decode to the same text; the likelier one is kept, as a map can hold one.
+            map.TryAdd(alternative.Text, alternative.LogProb);
+        }
+
+        return map;
     }
 }

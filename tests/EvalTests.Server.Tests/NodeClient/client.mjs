@@ -47,6 +47,12 @@ out.sampled = {
   usage: first.usage,
 };
 
+// Top-N log-probabilities: on the completions endpoint (as lm-evaluation-harness's local-completions asks) and on chat.
+const top = await client.completions.create({ model, prompt: 'Once upon a time', max_tokens: 3, echo: true, logprobs: 2 });
+out.topCompletion = { tokens: top.choices[0].logprobs.tokens, top_logprobs: top.choices[0].logprobs.top_logprobs, token_logprobs: top.choices[0].logprobs.token_logprobs };
+const chatTop = await client.chat.completions.create({ model, messages, max_tokens: 4, logprobs: true, top_logprobs: 2 });
+out.topChat = chatTop.choices[0].logprobs.content;
+
 // Requests the server cannot honour are refused with 400 naming the field.
 out.refused = {};
 for (const [name, extra] of [['tools', { tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }], ['temperature', { temperature: 5 }], ['max_tokens', { max_tokens: 600 }], ['n', { n: 100 }]]) {
