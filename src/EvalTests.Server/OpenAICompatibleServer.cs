@@ -68,6 +68,9 @@ public sealed class OpenAICompatibleServer : IAsyncDisposable
     /// <summary>How requests were batched so far.</summary>
     public BatchingStatistics Statistics => _batcher.Statistics;
 
+    /// <summary>The requests waiting for the model now (at most <see cref="ServerOptions.MaxQueuedRequests"/>).</summary>
+    public int QueuedRequests => _batcher.Queued;
+
     private const string Routes = "GET /v1/models, POST /v1/chat/completions, POST /v1/completions, POST /tokenize";
 
     private static readonly HashSet<string> ServedPaths = new(["/v1/models", "/v1/chat/completions", "/v1/completions", "/tokenize"], StringComparer.OrdinalIgnoreCase);

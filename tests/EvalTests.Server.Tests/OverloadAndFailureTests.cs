@@ -44,7 +44,7 @@ public sealed class OverloadAndFailureTests : IDisposable
         var running = PostAsync(server, Chat("first"), TestContext.Current.CancellationToken);
         await WaitUntilAsync(() => Volatile.Read(ref started) == 1);
         var queued = new[] { PostAsync(server, Chat("second"), TestContext.Current.CancellationToken), PostAsync(server, Chat("third"), TestContext.Current.CancellationToken) };
-        await Task.Delay(200, TestContext.Current.CancellationToken);
+        await WaitUntilAsync(() => server.QueuedRequests == 2);
 
         using var refused = await PostAsync(server, Chat("fourth"), TestContext.Current.CancellationToken);
         var body = JsonNode.Parse(await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
@@ -69,12 +69,14 @@ public sealed class OverloadAndFailureTests : IDisposable
     {
         var cancelled = new TaskCompletionSource();
         var release = new TaskCompletionSource();
+        var longStarted = new TaskCompletionSource();
         var model = new ScriptedLanguageModel(_ => "ok")
         {
             BeforeAnswering = async (requests, ct) =>
             {
                 if (requests[0].Prompt.ToPlainText().Contains("long", StringComparison.Ordinal))
                 {
+                    longStarted.TrySetResult();
                     try
                     {
                         await release.Task.WaitAsync(ct);
@@ -91,7 +93,8 @@ public sealed class OverloadAndFailureTests : IDisposable
 
         using var leaving = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var running = PostAsync(server, Chat("a long story"), leaving.Token);
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        // The model is busy with it (one request per batch), so whatever comes next waits in the queue.
+        await longStarted.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         using var leavingWhileQueued = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var queued = PostAsync(server, Chat("never asked"), leavingWhileQueued.Token);
         await Task.Delay(300, TestContext.Current.CancellationToken);
@@ -110,17 +113,29 @@ public sealed class OverloadAndFailureTests : IDisposable
     [Fact]
     public async Task OneFailingRequest_FailsAlone_ItsBatchMatesAreAnswered()
     {
-        var model = new ScriptedLanguageModel(prompt => "ok") { Fails = prompt => prompt.ToPlainText().Contains("boom", StringComparison.Ordinal) };
-        await using var server = await OpenAICompatibleServer.StartAsync(model, new ServerOptions { Port = 0, MaxBatchSize = 8, BatchWindow = TimeSpan.FromMilliseconds(300) }, TestContext.Current.CancellationToken);
+        var gate = new TaskCompletionSource();
+        var model = new ScriptedLanguageModel(prompt => "ok")
+        {
+            Fails = prompt => prompt.ToPlainText().Contains("boom", StringComparison.Ordinal),
+            BeforeAnswering = (requests, ct) => requests[0].Prompt.ToPlainText().Contains("blocker", StringComparison.Ordinal) ? gate.Task.WaitAsync(ct) : Task.CompletedTask,
+        };
+        await using var server = await OpenAICompatibleServer.StartAsync(model, new ServerOptions { Port = 0, MaxBatchSize = 8, BatchWindow = TimeSpan.Zero }, TestContext.Current.CancellationToken);
 
-        var responses = await Task.WhenAll(PostAsync(server, Chat("hello"), TestContext.Current.CancellationToken), PostAsync(server, Chat("boom"), TestContext.Current.CancellationToken), PostAsync(server, Chat("hi"), TestContext.Current.CancellationToken));
+        // A first request holds the model, so the next three wait together and form one batch.
+        var blocker = PostAsync(server, Chat("blocker"), TestContext.Current.CancellationToken);
+        await WaitUntilAsync(() => server.Statistics.Batches == 1);
+        var batched = new[] { PostAsync(server, Chat("hello"), TestContext.Current.CancellationToken), PostAsync(server, Chat("boom"), TestContext.Current.CancellationToken), PostAsync(server, Chat("hi"), TestContext.Current.CancellationToken) };
+        await WaitUntilAsync(() => server.QueuedRequests == 3);
+        gate.SetResult();
+        var responses = await Task.WhenAll(batched);
         var bodies = await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)));
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.InternalServerError, HttpStatusCode.OK], responses.Select(r => r.StatusCode));
-        Assert.Equal(3, model.Batches[0]);
+        Assert.Equal(2, server.Statistics.Batches);
+        Assert.Equal(3, server.Statistics.LargestBatch);
         Assert.Matches(@"error [0-9a-f]{12}; its details are in the server's log", bodies[1]);
         Assert.DoesNotContain("scripted failure", bodies[1], StringComparison.Ordinal);
-        foreach (var response in responses)
+        foreach (var response in responses.Append(await blocker))
         {
             response.Dispose();
         }

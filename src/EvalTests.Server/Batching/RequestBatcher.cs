@@ -63,6 +63,9 @@ internal sealed class RequestBatcher : IAsyncDisposable
     /// <summary>The most requests that may wait at once.</summary>
     public int Capacity => _capacity;
 
+    /// <summary>The requests waiting now (not yet handed to the model).</summary>
+    public int Queued => Volatile.Read(ref _queued);
+
     /// <summary>Queues the choices of one chat request at once, or none of them when they do not all fit.</summary>
     /// <exception cref="QueueFullException">The queue has no room for all of them now.</exception>
     public IReadOnlyList<Task<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default) =>
