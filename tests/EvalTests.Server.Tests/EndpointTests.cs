@@ -94,6 +94,8 @@ public sealed class EndpointTests(ServedModelFixture served) : IClassFixture<Ser
     [InlineData("/chat/completions", """{"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": {"name": "f"}}]}""", 400, "'tools' is not served")]
     [InlineData("/chat/completions", """{"messages": [{"role": "user", "content": "x"}], "response_format": {"type": "json_object"}}""", 400, "'response_format' is not served")]
     [InlineData("/completions", """{"prompt": "x", "logit_bias": {"50256": -100}}""", 400, "'logit_bias' is not served")]
+    [InlineData("/completions", """{"prompt": "x", "best_of": 3}""", 400, "'best_of' is not served")]
+    [InlineData("/chat/completions", """{"messages": [{"role": "user", "content": "x"}], "frequency_penalty": 0.5}""", 400, "'frequency_penalty' is not served")]
     [InlineData("/chat/completions", """{"messages": [{"role": "user", "content": "Once upon a time"}], "max_tokens": 600}""", 400, "This model's maximum context length is 512 tokens. However, you requested 6")]
     [InlineData("/completions", """{"prompt": "Once upon a time", "max_tokens": 509}""", 400, "This model's maximum context length is 512 tokens. However, you requested 514 tokens (5 in the prompt, 509 in the completion)")]
     [InlineData("/embeddings", """{"input": "x"}""", 404, "No route POST /v1/embeddings")]
@@ -135,5 +137,14 @@ public sealed class EndpointTests(ServedModelFixture served) : IClassFixture<Ser
         var model = JsonNode.Parse(text)!["data"]![0]!;
         Assert.Equal("stories260K", (string?)model["id"]);
         Assert.Equal(512, (int)model["max_model_len"]!);
+    }
+
+    [Fact]
+    public async Task AClientLibrarysDefaults_ForUnservedFields_AreAccepted()
+    {
+        var (status, body, text) = await PostAsync("/completions", """{"prompt": "Once upon a time", "max_tokens": 4, "best_of": 1, "logit_bias": {}, "frequency_penalty": 0, "presence_penalty": 0, "suffix": ""}""");
+
+        Assert.True(status == HttpStatusCode.OK, text);
+        Assert.Single(body["choices"]!.AsArray());
     }
 }

@@ -9,8 +9,29 @@ namespace EvalTests.Server.Endpoints;
 /// <summary>The one model this server serves: its id in <c>/v1/models</c>, the defaults of its requests, and what it cannot honour.</summary>
 internal sealed record ServedModel(string Id, int DefaultMaxTokens, ILanguageModel Model)
 {
-    /// <summary>Request fields the server does not implement: refused with a 400 naming them, never silently ignored.</summary>
-    private static readonly string[] Unserved = ["tools", "tool_choice", "functions", "function_call", "response_format", "logit_bias", "best_of", "suffix"];
+    /// <summary>
+    /// Request fields the server does not implement, each with the values that ask for nothing (a client library's
+    /// defaults, e.g. <c>best_of: 1</c>, <c>logit_bias: {}</c>, penalties of 0): those are honoured as they are; any other
+    /// value is refused with a 400 naming the field, never silently ignored.
+    /// </summary>
+    private static readonly (string Field, Func<JsonNode, JsonObject, bool> AsksNothing)[] Unserved =
+    [
+        ("tools", (v, _) => v is JsonArray { Count: 0 }),
+        ("functions", (v, _) => v is JsonArray { Count: 0 }),
+        ("tool_choice", (v, _) => IsString(v, "none")),
+        ("function_call", (v, _) => IsString(v, "none")),
+        ("response_format", (v, _) => v is JsonObject format && IsString(format["type"], "text")),
+        ("logit_bias", (v, _) => v is JsonObject { Count: 0 }),
+        ("best_of", (v, body) => v is JsonValue best && best.TryGetValue<double>(out var n) && (n == 1 || n == (body["n"] is JsonValue c && c.TryGetValue<double>(out var choices) ? choices : 1))),
+        ("suffix", (v, _) => IsString(v, string.Empty)),
+        ("frequency_penalty", (v, _) => IsZero(v)),
+        ("presence_penalty", (v, _) => IsZero(v)),
+        ("repetition_penalty", (v, _) => v is JsonValue r && r.TryGetValue<double>(out var penalty) && penalty == 1),
+    ];
+
+    private static bool IsString(JsonNode? node, string expected) => node is JsonValue value && value.TryGetValue<string>(out var text) && text == expected;
+
+    private static bool IsZero(JsonNode node) => node is JsonValue value && value.TryGetValue<double>(out var number) && number == 0;
 
     /// <summary>A request may omit the model or name this one; another name is a 404, as OpenAI answers it.</summary>
     public void EnsureModel(string? requested)
@@ -24,9 +45,9 @@ internal sealed record ServedModel(string Id, int DefaultMaxTokens, ILanguageMod
     /// <summary>Refuses a request that sets a field this server does not implement.</summary>
     public static void EnsureServed(JsonObject body)
     {
-        if (Unserved.FirstOrDefault(field => body[field] is not null) is { } field)
+        if (Unserved.FirstOrDefault(u => body[u.Field] is { } value && !u.AsksNothing(value, body)) is { Field: { } field })
         {
-            throw ApiError.BadRequest($"'{field}' is not served by this server (it serves plain text: no tools, response formats, logit biases, suffixes or best-of).", field);
+            throw ApiError.BadRequest($"'{field}' is not served by this server (it serves plain text: no tools, response formats, logit biases, penalties, suffixes or best-of); only its value that asks for nothing is accepted.", field);
         }
     }
 
