@@ -19,20 +19,10 @@ public sealed class CurrentConfigPromptTests
     private const string AgronomyQuestion0 =
         "题目：在农业生产中被当作极其重要的劳动对象发挥作用，最主要的不可替代的基本生产资料是\nA. 农业生产工具\nB. 土地\nC. 劳动力\nD. 资金";
 
-    private static (TemplatePrompter Prompter, DatasetSample Question, DatasetConfig Config) Setup(string configName, string subsetName)
-    {
-        var (card, config) = DatasetCatalog.Default.Resolve(configName);
-        var folder = Path.Combine(SharedData.Datasets, card.Name);
-        var subset = card.Subsets.Single(s => s.Name == subsetName);
-        var shots = config.FewShotIds.Count > 0 ? DatasetLoader.Load(card, folder, card.Splits.FewShot!, subsetName) : [];
-        var questions = DatasetLoader.Load(card, folder, card.Splits.Eval, subsetName);
-        return (new TemplatePrompter(config, subset, shots), questions[0], config);
-    }
-
     [Fact]
     public void CevalZeroShotGenBd40ef_IsOneQuestionAskingToThinkStepByStep_ReadByFirstOption()
     {
-        var (prompter, question, config) = Setup("ceval_zero_shot_gen_bd40ef", "computer_network");
+        var (prompter, question, config) = BuiltInPrompter.For("ceval_zero_shot_gen_bd40ef", "computer_network");
 
         var rendered = prompter.BuildGeneration(question);
 
@@ -47,7 +37,7 @@ public sealed class CurrentConfigPromptTests
     [Fact]
     public void Cmmlu0ShotCotGen305931_IsOneHumanTurn_ReadByItsAnswerPattern()
     {
-        var (prompter, question, config) = Setup("cmmlu_0shot_cot_gen_305931", "agronomy");
+        var (prompter, question, config) = BuiltInPrompter.For("cmmlu_0shot_cot_gen_305931", "agronomy");
 
         var rendered = prompter.BuildGeneration(question);
 
@@ -63,7 +53,7 @@ public sealed class CurrentConfigPromptTests
     [Fact]
     public void CmmluPpl041cbf_IsOnePlainText_ExamplesJoinedAndEndedByANewline()
     {
-        var (prompter, question, _) = Setup("cmmlu_ppl_041cbf", "agronomy");
+        var (prompter, question, _) = BuiltInPrompter.For("cmmlu_ppl_041cbf", "agronomy");
 
         var prompts = prompter.BuildPerplexity(question);
 
@@ -78,7 +68,7 @@ public sealed class CurrentConfigPromptTests
     [Fact]
     public void CmmluPpl041cbf_WithEveryExampleDropped_KeepsTheEndToken_AsGenerateIceOfNoExamplesGives()
     {
-        var (prompter, question, _) = Setup("cmmlu_ppl_041cbf", "agronomy");
+        var (prompter, question, _) = BuiltInPrompter.For("cmmlu_ppl_041cbf", "agronomy");
 
         var prompts = prompter.BuildPerplexity(question, new CharacterCounter(), maxSeqLen: 10);
 
@@ -89,8 +79,8 @@ public sealed class CurrentConfigPromptTests
     [Fact]
     public void CevalPpl93e5ce_RendersAsCevalPpl578f8d_ItsValHalf()
     {
-        var (current, question, _) = Setup("ceval_ppl_93e5ce", "computer_network");
-        var (previous, _, _) = Setup("ceval_ppl_578f8d", "computer_network");
+        var (current, question, _) = BuiltInPrompter.For("ceval_ppl_93e5ce", "computer_network");
+        var (previous, _, _) = BuiltInPrompter.For("ceval_ppl_578f8d", "computer_network");
 
         Assert.Equal(previous.BuildPerplexity(question), current.BuildPerplexity(question));
     }

@@ -22,20 +22,10 @@ public sealed class TemplatePrompterTests
     private const string CmmluQuestion0 =
         "以下是关于农学的单项选择题，请直接给出正确答案的选项。\n题目：在农业生产中被当作极其重要的劳动对象发挥作用，最主要的不可替代的基本生产资料是\nA. 农业生产工具\nB. 土地\nC. 劳动力\nD. 资金";
 
-    private static (TemplatePrompter Prompter, DatasetSample Question) Setup(string configName, string subsetName)
-    {
-        var (card, config) = DatasetCatalog.Default.Resolve(configName);
-        var folder = Path.Combine(SharedData.Datasets, card.Name);
-        var subset = card.Subsets.Single(s => s.Name == subsetName);
-        var shots = DatasetLoader.Load(card, folder, card.Splits.FewShot!, subsetName);
-        var questions = DatasetLoader.Load(card, folder, card.Splits.Eval, subsetName);
-        return (new TemplatePrompter(config, subset, shots), questions[0]);
-    }
-
     [Fact]
     public void CevalGen_FiveShot_MatchesOpenCompass()
     {
-        var (prompter, question) = Setup("ceval_gen", "computer_network");
+        var (prompter, question, _) = BuiltInPrompter.For("ceval_gen", "computer_network");
 
         var rendered = prompter.BuildGeneration(question);
 
@@ -48,7 +38,7 @@ public sealed class TemplatePrompterTests
     [Fact]
     public void CevalGen_ZeroShot_IsTheQuestionAlone()
     {
-        var (prompter, question) = Setup("ceval_gen", "computer_network");
+        var (prompter, question, _) = BuiltInPrompter.For("ceval_gen", "computer_network");
 
         // A limit nothing fits drops every example; the question itself is never cut here.
         var rendered = prompter.BuildGeneration(question, new CharacterCounter(), maxSeqLen: 10);
@@ -60,7 +50,7 @@ public sealed class TemplatePrompterTests
     [Fact]
     public void CevalGen_DropsTrailingExamplesUntilThePromptFits()
     {
-        var (prompter, question) = Setup("ceval_gen", "computer_network");
+        var (prompter, question, _) = BuiltInPrompter.For("ceval_gen", "computer_network");
         var full = prompter.BuildGeneration(question).Prompt.ToPlainText().Length;
 
         var rendered = prompter.BuildGeneration(question, new CharacterCounter(), maxSeqLen: full - 1);
@@ -72,7 +62,7 @@ public sealed class TemplatePrompterTests
     [Fact]
     public void CevalPpl_HasOnePromptPerOptionEndingInThatLetter()
     {
-        var (prompter, question) = Setup("ceval_ppl", "computer_network");
+        var (prompter, question, _) = BuiltInPrompter.For("ceval_ppl", "computer_network");
 
         var prompts = prompter.BuildPerplexity(question);
 
@@ -84,7 +74,7 @@ public sealed class TemplatePrompterTests
     [Fact]
     public void CmmluGen_FiveShot_EndsWithTheAnswerPrefix()
     {
-        var (prompter, question) = Setup("cmmlu_gen", "agronomy");
+        var (prompter, question, _) = BuiltInPrompter.For("cmmlu_gen", "agronomy");
 
         var rendered = prompter.BuildGeneration(question);
 
@@ -95,7 +85,7 @@ public sealed class TemplatePrompterTests
     [Fact]
     public void CmmluGen_ZeroShot_MatchesOpenCompass()
     {
-        var (prompter, question) = Setup("cmmlu_gen", "agronomy");
+        var (prompter, question, _) = BuiltInPrompter.For("cmmlu_gen", "agronomy");
 
         var rendered = prompter.BuildGeneration(question, new CharacterCounter(), maxSeqLen: 1);
 
@@ -105,7 +95,7 @@ public sealed class TemplatePrompterTests
     [Fact]
     public void CmmluPpl_LabelPromptCarriesTheAnswerLine()
     {
-        var (prompter, question) = Setup("cmmlu_ppl", "agronomy");
+        var (prompter, question, _) = BuiltInPrompter.For("cmmlu_ppl", "agronomy");
 
         var prompts = prompter.BuildPerplexity(question);
 
@@ -115,7 +105,7 @@ public sealed class TemplatePrompterTests
     [Fact]
     public void PplShotDropping_CarriesOverToLaterLabels_AsOpenCompassDoes()
     {
-        var (prompter, question) = Setup("ceval_ppl", "computer_network");
+        var (prompter, question, _) = BuiltInPrompter.For("ceval_ppl", "computer_network");
         var fullLength = prompter.BuildPerplexity(question)[0].Prompt.ToPlainText().Length;
 
         var prompts = prompter.BuildPerplexity(question, new CharacterCounter(), maxSeqLen: fullLength - 1);
