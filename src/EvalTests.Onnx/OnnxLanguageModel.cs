@@ -169,7 +169,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
                     _naivePositions += prompts[k].Count + Math.Max(0, sequences[k].Tokens.Count - 1);
                     results[items[k].i] = new GenerationResult(text, prompts[k].Count, sequences[k].Tokens.Count, Finish: sequences[k].HitEos || sequences[k].Tokens.Count < maxNew ? FinishReason.Stop : FinishReason.Length)
                     {
-                        Tokens = sequences[k].LogProbs is { } logProbs ? Scored(logProbs, text.EnumerateRunes().Count()) : null,
+                        Tokens = sequences[k].LogProbs is { } logProbs ? ScoredTokens.OfGeneration(_tokenizer, logProbs, text.EnumerateRunes().Count()) : null,
                     };
                 }
             }
@@ -233,11 +233,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
                 return [.. sequences.Select(ids =>
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var positions = _decoder.PositionLogProbs(ids, topLogProbs);
-                    var pieces = TokenOffsets.Of(_tokenizer, ids);
-                    return (IReadOnlyList<ScoredToken>)[.. pieces.Select((piece, k) => k == 0
-                        ? new ScoredToken(piece.Text, piece.Offset, null)
-                        : new ScoredToken(piece.Text, piece.Offset, positions[k - 1].LogProb) { Top = Alternatives([.. ids.Take(k)], positions[k - 1]) })];
+                    return (IReadOnlyList<ScoredToken>)ScoredTokens.OfText(_tokenizer, ids, _decoder.PositionLogProbs(ids, topLogProbs));
                 })];
             }
 
@@ -251,15 +247,6 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
             _gate.Release();
         }
     }
-
-    /// <summary>Generated (or scored) tokens as OpenAI reports them: each token's text and offset in context, its log-probability and alternatives; tokens past a stop string's cut are dropped.</summary>
-    private List<ScoredToken> Scored(IReadOnlyList<GeneratedToken> tokens, int keptLength) =>
-        [.. TokenOffsets.Of(_tokenizer, [.. tokens.Select(t => t.Token)])
-            .Select((piece, k) => new ScoredToken(piece.Text, piece.Offset, tokens[k].LogProb) { Top = Alternatives([.. tokens.Take(k).Select(t => t.Token)], tokens[k]) })
-            .Where(t => t.Offset < keptLength)];
-
-    private List<TokenAlternative> Alternatives(IReadOnlyList<int> before, GeneratedToken position) =>
-        [.. position.Top.Select(a => new TokenAlternative(TokenOffsets.InContext(_tokenizer, before, a.Token), a.LogProb))];
 
     /// <summary>The fewest tokens worth sharing: below this a prefix pass costs more than it saves.</summary>
     private const int MinSharedPrefix = 16;
