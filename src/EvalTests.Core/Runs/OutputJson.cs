@@ -17,12 +17,15 @@ internal static class OutputJson
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static async Task WriteAsync(string path, JsonNode node, CancellationToken cancellationToken)
+    public static Task WriteAsync(string path, JsonNode node, CancellationToken cancellationToken) => WriteAsync(path, node.ToJsonString(Options), cancellationToken);
+
+    /// <summary>Writes JSON text already serialized with OpenCompass's layout (a typed record's).</summary>
+    public static async Task WriteAsync(string path, string json, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         // Write beside the target and move, so a killed run never leaves a half-written file under the final name.
         var temporary = path + ".tmp";
-        await File.WriteAllTextAsync(temporary, node.ToJsonString(Options) + "\n", cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(temporary, json + "\n", cancellationToken).ConfigureAwait(false);
         File.Move(temporary, path, overwrite: true);
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using EvalTests.Models;
 
 namespace EvalTests.Runs;
@@ -20,17 +19,12 @@ public sealed class RecordedModel : ILanguageModel
     {
         var folder = layout.ConfigsFolder;
         var configs = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal).ToList() : [];
-        var models = new List<JsonObject>();
-        foreach (var config in configs)
-        {
-            models.AddRange((OutputJson.ReadObject(config)["models"] as JsonArray ?? []).OfType<JsonObject>());
-        }
-
-        var model = models.LastOrDefault(m => abbr is null || (string?)m["abbr"] == abbr)
+        var models = configs.SelectMany(config => RunFolder.ConfigFile.Read(config).Models).ToList();
+        var model = models.LastOrDefault(m => abbr is null || m.Abbr == abbr)
             ?? throw new InvalidDataException(configs.Count == 0
                 ? $"{folder}: the run recorded no config; is {layout.RunFolder} a run folder?"
-                : $"{folder}: no model '{abbr}' was run here; recorded: {string.Join(", ", models.Select(m => (string?)m["abbr"]).Distinct())}.");
-        return new RecordedModel(new ModelDescriptor((string)model["abbr"]!, (string?)model["identity"] ?? "recorded", (int?)model["max_seq_len"], ModelCapabilities.None)
+                : $"{folder}: no model '{abbr}' was run here; recorded: {string.Join(", ", models.Select(m => m.Abbr).Distinct())}.");
+        return new RecordedModel(new ModelDescriptor(model.Abbr, model.Identity ?? "recorded", model.MaxSeqLen, ModelCapabilities.None)
         {
             Limitations = "eval mode scores recorded predictions and asks no model",
         });

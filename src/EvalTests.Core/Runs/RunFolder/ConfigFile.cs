@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using EvalTests.Datasets;
 using EvalTests.Models;
 
@@ -29,85 +29,53 @@ internal static class ConfigFile
 
     private static async Task MergeAndWriteAsync(string path, RunPlan plan, RunSettings settings, RunOutputLayout layout, ModelDescriptor model, ModelDescriptor? judge, CancellationToken cancellationToken)
     {
-        var config = ToJson(plan, settings, layout, model, judge);
-        if (File.Exists(path) && OutputJson.ReadObject(path)["models"] is JsonArray earlier)
+        var config = ToRecord(plan, settings, layout, model, judge);
+        if (File.Exists(path))
         {
-            var models = new JsonArray([.. earlier.OfType<JsonObject>().Where(m => (string?)m["abbr"] != model.Abbr).Select(m => m.DeepClone())]);
-            foreach (var current in (JsonArray)config["models"]!)
-            {
-                models.Add(current!.DeepClone());
-            }
-
-            config["models"] = models;
+            config = config with { Models = [.. Read(path).Models.Where(m => m.Abbr != model.Abbr), .. config.Models] };
         }
 
-        await OutputJson.WriteAsync(path, config, cancellationToken).ConfigureAwait(false);
+        await OutputJson.WriteAsync(path, JsonSerializer.Serialize(config, RunFolderJsonContext.Readable.RunConfigRecord), cancellationToken).ConfigureAwait(false);
     }
 
-    public static JsonObject ToJson(RunPlan plan, RunSettings settings, RunOutputLayout layout, ModelDescriptor model, ModelDescriptor? judge) => new()
+    /// <summary>A config file a run wrote.</summary>
+    /// <exception cref="InvalidDataException">Not valid JSON, or not a run config; the message names the file (and line).</exception>
+    public static RunConfigRecord Read(string path)
     {
-        ["models"] = new JsonArray(ModelEntry(model, settings)),
-        ["judge_models"] = judge is null ? new JsonArray() : new JsonArray(new JsonObject
+        try
         {
-            ["abbr"] = judge.Abbr,
-            ["identity"] = judge.Identity,
-            ["max_out_len"] = settings.JudgeMaxOutLen,
-        }),
-        ["datasets"] = new JsonArray(plan.Tasks.Select(t => (JsonNode)DatasetEntry(t, settings)).ToArray()),
-        ["summarizer"] = new JsonObject
+            return JsonSerializer.Deserialize(File.ReadAllText(path), RunFolderJsonContext.Readable.RunConfigRecord)
+                ?? throw new InvalidDataException($"{path}: expected a run config.");
+        }
+        catch (JsonException ex)
         {
-            ["summary_groups"] = new JsonArray(plan.Groups.Select(g => (JsonNode)new JsonObject
-            {
-                ["name"] = g.Name,
-                ["subsets"] = new JsonArray(g.Members.Select(m => (JsonNode)JsonValue.Create(m)!).ToArray()),
-            }).ToArray()),
-        },
-        ["work_dir"] = Path.GetFullPath(layout.RunFolder),
-        ["limit"] = settings.Limit,
-        ["max_seq_len_override"] = settings.MaxSeqLen,
-    };
+            throw new InvalidDataException($"{path}: not a run config (line {ex.LineNumber + 1}, {ex.Path}): {ex.Message}", ex);
+        }
+    }
 
-    private static JsonObject ModelEntry(ModelDescriptor model, RunSettings settings)
-    {
-        var entry = new JsonObject
-        {
-            ["abbr"] = model.Abbr,
-            ["identity"] = model.Identity,
-            ["max_seq_len"] = model.MaxSequenceLength,
-            ["batch_size"] = settings.AutoBatchSize ? "auto" : settings.BatchSize,
-            ["max_out_len"] = settings.MaxOutLen,
-        };
+    public static RunConfigRecord ToRecord(RunPlan plan, RunSettings settings, RunOutputLayout layout, ModelDescriptor model, ModelDescriptor? judge) => new(
+        Models: [ModelEntry(model, settings)],
+        JudgeModels: judge is null ? [] : [new JudgeRecord(judge.Abbr, judge.Identity, settings.JudgeMaxOutLen)],
+        Datasets: [.. plan.Tasks.Select(t => DatasetEntry(t, settings))],
+        Summarizer: new SummarizerRecord([.. plan.Groups.Select(g => new SummaryGroupRecord(g.Name, g.Members))]),
+        WorkDir: Path.GetFullPath(layout.RunFolder),
+        Limit: settings.Limit,
+        MaxSeqLenOverride: settings.MaxSeqLen);
+
+    private static ModelRecord ModelEntry(ModelDescriptor model, RunSettings settings) => new(
+        model.Abbr,
+        model.Identity,
+        model.MaxSequenceLength,
+        new BatchSizeRecord(settings.AutoBatchSize ? null : settings.BatchSize),
+        settings.MaxOutLen,
         // OpenCompass's generation_kwargs: written only when the run samples, so a greedy run's config is as before.
-        if (settings.Sampling is { } sampling)
-        {
-            entry["generation_kwargs"] = new JsonObject
-            {
-                ["do_sample"] = true,
-                ["temperature"] = sampling.Temperature,
-                ["top_p"] = sampling.TopP,
-                ["top_k"] = sampling.TopK,
-                ["seed"] = sampling.Seed,
-            };
-        }
+        settings.Sampling is { } sampling ? new GenerationKwargsRecord(true, sampling.Temperature, sampling.TopP, sampling.TopK, sampling.Seed) : null);
 
-        return entry;
-    }
-
-    private static JsonObject DatasetEntry(EvaluationTask task, RunSettings settings)
-    {
-        var entry = new JsonObject
-        {
-            ["abbr"] = task.Abbr,
-            ["config"] = task.Config.Name,
-            ["version"] = task.Version,
-            ["mode"] = task.Config.Mode.OpenCompassName(),
-        };
-        // OpenCompass keeps test_range in the dataset's reader_cfg; written only when set, as there.
-        if ((settings.TestRangePerConfig.GetValueOrDefault(task.Config.Name) ?? settings.TestRange) is { } range)
-        {
-            entry["test_range"] = range.ToString();
-        }
-
-        return entry;
-    }
+    // OpenCompass keeps test_range in the dataset's reader_cfg; written only when set, as there.
+    private static DatasetRecord DatasetEntry(EvaluationTask task, RunSettings settings) => new(
+        task.Abbr,
+        task.Config.Name,
+        task.Version,
+        task.Config.Mode.OpenCompassName(),
+        (settings.TestRangePerConfig.GetValueOrDefault(task.Config.Name) ?? settings.TestRange)?.ToString());
 }

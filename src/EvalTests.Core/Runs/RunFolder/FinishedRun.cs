@@ -74,33 +74,28 @@ public sealed class FinishedRun
         var ranked = new List<string>(); // the order of the configs' model lists: the order the models ran
         foreach (var file in Directory.GetFiles(layout.ConfigsFolder, "*.json").Order(StringComparer.Ordinal))
         {
-            var config = OutputJson.ReadObject(file);
-            foreach (var model in (config["models"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            var config = ConfigFile.Read(file);
+            foreach (var model in config.Models ?? [])
             {
-                if ((string?)model["abbr"] is { } abbr && (string?)model["identity"] is { } identity)
+                if (model.Identity is { } identity && identities.TryAdd(model.Abbr, identity))
                 {
-                    if (identities.TryAdd(abbr, identity))
-                    {
-                        ranked.Add(abbr);
-                    }
+                    ranked.Add(model.Abbr);
                 }
             }
 
-            foreach (var dataset in (config["datasets"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            foreach (var dataset in config.Datasets ?? [])
             {
-                var abbr = (string?)dataset["abbr"] ?? throw new InvalidDataException($"{file}: a dataset without \"abbr\".");
-                if (datasets.All(d => d.Abbr != abbr))
+                if (datasets.All(d => d.Abbr != dataset.Abbr))
                 {
-                    datasets.Add(new RunDataset(abbr, (string?)dataset["version"] ?? "-", (string?)dataset["mode"] ?? "unknown"));
+                    datasets.Add(new RunDataset(dataset.Abbr, dataset.Version ?? "-", dataset.Mode ?? "unknown"));
                 }
             }
 
-            foreach (var group in (config["summarizer"]?["summary_groups"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            foreach (var group in config.Summarizer?.SummaryGroups ?? [])
             {
-                var name = (string?)group["name"] ?? throw new InvalidDataException($"{file}: a summary group without \"name\".");
-                if (groups.All(g => g.Name != name))
+                if (groups.All(g => g.Name != group.Name))
                 {
-                    groups.Add(new SummaryGroup(name, [.. (group["subsets"] as JsonArray ?? []).Select(s => (string?)s ?? string.Empty)]));
+                    groups.Add(new SummaryGroup(group.Name, group.Subsets ?? []));
                 }
             }
         }
