@@ -81,4 +81,25 @@ public sealed class ApiCommandTests : IDisposable
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    [Fact]
+    public async Task TwoWorkerProcesses_ShareOneResponseCache_AndEveryAnswerIsInItOnce()
+    {
+        await using var server = await ScriptedOpenAIServer.StartAsync((_, _) => ServerFault.None, answer: _ => "C");
+        var cache = _work.Combine("cache");
+
+        var (exit, output, error) = await CliRunner.RunAsync(
+            "run", "--base-url", server.BaseUrl.ToString(), "--api-key-env", "none", "--datasets", "ceval_gen", "--subsets", "computer_network", "law",
+            "--limit", "15", "--data-root", SharedData.Datasets, "-w", _work.Combine("outputs"), "--qps", "1000", "--cache-dir", cache, "--max-num-workers", "2");
+
+        // Two processes appended to one cache file: no line torn or lost, no answer twice (each worker may record the
+        // server's capabilities probe itself: the same value under the same key).
+        Assert.True(exit == 0, error + output);
+        var entries = Directory.GetFiles(cache, "*.jsonl", SearchOption.AllDirectories).SelectMany(File.ReadAllLines)
+            .Select(line => System.Text.Json.Nodes.JsonNode.Parse(line)!).ToList();
+        var answers = entries.Where(e => e["value"]?["text"] is not null).Select(e => (string)e["key"]!).ToList();
+        Assert.Equal(30, server.Requests.Count(r => r.Path.EndsWith("/chat/completions", StringComparison.Ordinal)));
+        Assert.Equal(30, answers.Count);
+        Assert.Equal(answers.Count, answers.Distinct().Count());
+    }
 }

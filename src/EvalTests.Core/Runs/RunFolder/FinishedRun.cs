@@ -36,7 +36,7 @@ public sealed class FinishedRun
 {
     private readonly IReadOnlyList<RunDataset> _datasets;
     private readonly Dictionary<string, string> _identities;
-    private readonly Dictionary<string, IReadOnlyList<(DatasetScore Score, string? Outcomes, JsonObject Details)>> _results = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<(DatasetScore Score, string? Outcomes, IReadOnlyDictionary<string, ResultDetailRecord> Details)>> _results = new(StringComparer.Ordinal);
 
     private FinishedRun(RunOutputLayout layout, IReadOnlyList<RunDataset> datasets, IReadOnlyList<SummaryGroup> groups, Dictionary<string, string> identities, IReadOnlyList<string> models)
     {
@@ -133,9 +133,8 @@ public sealed class FinishedRun
             var dataset = _datasets.Single(d => d.Abbr == score.Abbr);
             var judgements = Judgements(model, dataset.Abbr);
             var predictions = File.Exists(Layout.Predictions(model, dataset.Abbr)) ? OutputJson.ReadObject(Layout.Predictions(model, dataset.Abbr)) : [];
-            foreach (var (key, node) in details)
+            foreach (var (key, detail) in details)
             {
-                var detail = node as JsonObject ?? [];
                 var prediction = predictions[key] as JsonObject ?? [];
                 var ppl = prediction.Where(p => p.Key.StartsWith("label: ", StringComparison.Ordinal))
                     .ToDictionary(p => p.Key["label: ".Length..], p => p.Value?["PPL"] is JsonValue v && v.TryGetValue<double>(out var x) ? x : (double?)null, StringComparer.Ordinal);
@@ -144,11 +143,11 @@ public sealed class FinishedRun
                     int.Parse(key, System.Globalization.CultureInfo.InvariantCulture),
                     (string?)prediction["origin_prompt"] ?? string.Empty,
                     (string?)prediction["prediction"] ?? string.Empty,
-                    (string?)detail["gold"] ?? string.Empty,
-                    (string?)detail["pred"] ?? string.Empty,
-                    (string?)detail["outcome"] ?? string.Empty,
+                    detail.Gold ?? string.Empty,
+                    detail.Pred ?? string.Empty,
+                    detail.Outcome ?? string.Empty,
                     ppl,
-                    (string?)detail["error"])
+                    detail.Error)
                 {
                     Judgements = judgements.TryGetValue(key, out var replies) ? replies : [],
                 });
@@ -200,7 +199,7 @@ public sealed class FinishedRun
         return judgements;
     }
 
-    private IReadOnlyList<(DatasetScore Score, string? Outcomes, JsonObject Details)> ResultsOf(string model)
+    private IReadOnlyList<(DatasetScore Score, string? Outcomes, IReadOnlyDictionary<string, ResultDetailRecord> Details)> ResultsOf(string model)
     {
         if (_results.TryGetValue(model, out var cached))
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using EvalTests.Reporting;
 using EvalTests.Scoring;
@@ -10,7 +11,7 @@ internal static class ResultsFile
 {
     /// <summary>A results file read back: the dataset's score (as the summary shows it), its per-question outcome codes and details.</summary>
     /// <exception cref="InvalidDataException">The file is not a results file; the message names it and the field.</exception>
-    public static (DatasetScore Score, string? Outcomes, JsonObject Details) Read(string path, string abbr, string mode)
+    public static (DatasetScore Score, string? Outcomes, IReadOnlyDictionary<string, ResultDetailRecord> Details) Read(string path, string abbr, string mode)
     {
         var json = OutputJson.ReadObject(path);
 
@@ -18,37 +19,37 @@ internal static class ResultsFile
         var metric = json.Select(p => p.Key).FirstOrDefault(k => k is not ("evaltests" or "details"))
             ?? throw new InvalidDataException($"{path}: no metric (expected e.g. {{\"accuracy\": 50.0, …}}).");
         var value = json[metric] is JsonValue number && number.TryGetValue<double>(out var v) ? v : double.NaN;
-        var counts = json["evaltests"] as JsonObject ?? throw new InvalidDataException($"{path}: no \"evaltests\" object (n, correct, wrong, …).");
-        var score = new SubsetScore(Count(counts, "correct", path), Count(counts, "wrong", path), Count(counts, "unparsed", path), Count(counts, "errored", path))
-        {
-            Scored = counts["scored"] is null ? 0 : Count(counts, "scored", path),
-        };
-        var standardError = counts["stderr"] is JsonValue se && se.TryGetValue<double>(out var e) ? e : double.NaN;
+        var counts = Typed(json["evaltests"], RunFolderJsonContext.Readable.ResultCountsRecord, path, "evaltests")
+            ?? throw new InvalidDataException($"{path}: no \"evaltests\" object (n, correct, wrong, …).");
+        var score = new SubsetScore(counts.Correct, counts.Wrong, counts.Unparsed, counts.Errored) { Scored = counts.Scored ?? 0 };
         if (metric != "accuracy")
         {
-            score = score with { JudgedValue = value, JudgedStandardError = standardError };
+            score = score with { JudgedValue = value, JudgedStandardError = counts.Stderr ?? double.NaN };
         }
 
-        var version = (string?)counts["version"] ?? "-";
-        return (new DatasetScore(abbr, version, mode, metric, score), Outcomes(json, path), json["details"] as JsonObject ?? []);
+        var details = Typed(json["details"], RunFolderJsonContext.Readable.DictionaryStringResultDetailRecord, path, "details");
+        return (new DatasetScore(abbr, counts.Version ?? "-", mode, metric, score), details is null ? null : Outcomes(details, path), details ?? []);
     }
 
-    private static int Count(JsonObject counts, string name, string path) =>
-        counts[name] is JsonValue value && value.TryGetValue<int>(out var count) ? count
-        : throw new InvalidDataException($"{path}: evaltests.{name} is not a count.");
-
-    private static string? Outcomes(JsonObject json, string path)
+    private static T? Typed<T>(JsonNode? node, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string path, string field)
     {
-        if (json["details"] is not JsonObject details)
+        try
         {
-            return null;
+            return node is null ? default : node.Deserialize(type);
         }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path}: {field}{ex.Path?.TrimStart('$')} is not what a run writes: {ex.Message}", ex);
+        }
+    }
 
+    private static string Outcomes(Dictionary<string, ResultDetailRecord> details, string path)
+    {
         var samples = new List<(int, SampleOutcome)>();
         foreach (var (key, detail) in details)
         {
             if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var index) ||
-                !Enum.TryParse<SampleOutcome>((string?)detail?["outcome"], ignoreCase: true, out var outcome))
+                !Enum.TryParse<SampleOutcome>(detail.Outcome, ignoreCase: true, out var outcome))
             {
                 throw new InvalidDataException($"{path}: details.{key} is not a question index with an \"outcome\" (correct, wrong, unparsed, errored, scored).");
             }
@@ -62,46 +63,19 @@ internal static class ResultsFile
     public static JsonObject ToJson(DatasetScore score, IReadOnlyList<SampleRecord> records, IReadOnlyDictionary<string, double> metrics)
     {
         var s = score.Score;
-        var details = new JsonObject();
-        foreach (var record in records)
-        {
-            var detail = new JsonObject
-            {
-                ["pred"] = record.Answer,
-                ["gold"] = record.Gold,
-                ["outcome"] = record.Outcome.ToString().ToLowerInvariant(),
-            };
-            if (record.Error is not null)
-            {
-                detail["error"] = record.Error;
-            }
-
-            details[record.Index.ToString(CultureInfo.InvariantCulture)] = detail;
-        }
-
-        var counts = new JsonObject
-        {
-            ["n"] = s.Total,
-            ["correct"] = s.Correct,
-            ["wrong"] = s.Wrong,
-            ["unparsed"] = s.Unparsed,
-            ["errored"] = s.Errored,
-        };
-        if (s.Scored > 0)
-        {
-            counts["scored"] = s.Scored;
-        }
-
-        counts["stderr"] = JsonScore.FiniteOrNull(s.ValueStandardError);
-        counts["version"] = score.Version;
+        var details = records.ToDictionary(
+            r => r.Index.ToString(CultureInfo.InvariantCulture),
+            r => new ResultDetailRecord(r.Answer, r.Gold, r.Outcome.ToString().ToLowerInvariant(), r.Error));
+        var counts = new ResultCountsRecord(s.Total, s.Correct, s.Wrong, s.Unparsed, s.Errored, s.Scored > 0 ? s.Scored : null, JsonScore.Finite(s.ValueStandardError), score.Version);
         var json = new JsonObject { [score.Metric] = JsonScore.FiniteOrNull(s.Value) };
         foreach (var (name, value) in metrics)
         {
             json[name] = value;
         }
 
-        json["evaltests"] = counts;
-        json["details"] = details;
+        // OpenCompass's keys (the metrics) are dynamic; ours are typed records.
+        json["evaltests"] = JsonSerializer.SerializeToNode(counts, RunFolderJsonContext.Readable.ResultCountsRecord);
+        json["details"] = JsonSerializer.SerializeToNode(details, RunFolderJsonContext.Readable.DictionaryStringResultDetailRecord);
         return json;
     }
 }

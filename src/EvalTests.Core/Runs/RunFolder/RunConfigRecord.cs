@@ -83,9 +83,41 @@ internal sealed class BatchSizeRecordConverter : JsonConverter<BatchSizeRecord>
     }
 }
 
+/// <summary>Our counts in a results file, under <c>evaltests</c> (OpenCompass's own keys, the metrics, stay beside it).</summary>
+/// <param name="N">Questions.</param>
+/// <param name="Correct">Answered right.</param>
+/// <param name="Wrong">Answered wrong.</param>
+/// <param name="Unparsed">Nothing extracted.</param>
+/// <param name="Errored">The model failed.</param>
+/// <param name="Scored">Scored by a judge's rating: written only when there are some.</param>
+/// <param name="Stderr">The score's standard error; null when not finite.</param>
+/// <param name="Version">The dataset version.</param>
+internal sealed record ResultCountsRecord(
+    int N,
+    int Correct,
+    int Wrong,
+    int Unparsed,
+    int Errored,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Scored,
+    double? Stderr,
+    string? Version);
+
+/// <summary>One question in a results file's <c>details</c>, keyed by its index.</summary>
+/// <param name="Pred">The answer extracted (or chosen).</param>
+/// <param name="Gold">The gold answer.</param>
+/// <param name="Outcome">correct, wrong, unparsed, errored or scored.</param>
+/// <param name="Error">Why the model failed: written only then.</param>
+internal sealed record ResultDetailRecord(
+    string? Pred,
+    string? Gold,
+    string? Outcome,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error = null);
+
 /// <summary>The run folder's typed files, one serializer (snake_case, as OpenCompass writes them).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, IndentSize = 4, AllowTrailingCommas = true)]
 [JsonSerializable(typeof(RunConfigRecord))]
+[JsonSerializable(typeof(ResultCountsRecord))]
+[JsonSerializable(typeof(Dictionary<string, ResultDetailRecord>))]
 internal sealed partial class RunFolderJsonContext : JsonSerializerContext
 {
     /// <summary>The context with OpenCompass's <c>ensure_ascii=False</c>: Chinese text is written as it is.</summary>
