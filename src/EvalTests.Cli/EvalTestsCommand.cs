@@ -29,7 +29,7 @@ internal static class EvalTestsCommand
             return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
         }
         catch (Exception ex) when (ex is DataNotFoundException or DatasetFormatException or ModelLoadException or NotSupportedException
-                                       or ArgumentException or DirectoryNotFoundException or FileNotFoundException or InvalidDataException or HttpRequestException or IOException)
+                                       or ArgumentException or FormatException or DirectoryNotFoundException or FileNotFoundException or InvalidDataException or HttpRequestException or IOException)
         {
             // --debug shows the whole trace, as OpenCompass's --debug does; otherwise one line the user can act on.
             await error.WriteLineAsync(args.Contains("--debug") ? $"error: {ex}" : $"error: {ex.Message}");

@@ -86,7 +86,11 @@ internal static class RunCommand
                 }
 
                 var runMode = parse.GetValue(mode);
+                // Options a user writes by hand are checked before any model loads.
                 var range = parse.GetValue(testRange) is { } rangeText ? PythonSlice.Parse(rangeText) : null;
+                var postprocessorSpec = parse.GetValue(postprocessor) is { } spec ? PostprocessorSpec.Parse(spec) : null;
+                _ = postprocessorSpec is null ? null : AnswerPostprocessors.Get(postprocessorSpec);
+                var sampling = models.Sampling(parse);
                 var batch = BatchSizeSetting.Parse(parse.GetValue(batchSize), "--batch-size");
                 var several = models.Several(parse);
                 if (several.Count > 0)
@@ -145,7 +149,7 @@ internal static class RunCommand
                     JudgeMaxOutLen = parse.GetValue(judgeMaxOutLen),
                     Timestamp = timestamp,
                     Mode = runMode,
-                    Postprocessor = parse.GetValue(postprocessor) is { } spec ? PostprocessorSpec.Parse(spec) : null,
+                    Postprocessor = postprocessorSpec,
                     WorkDir = parse.GetValue(workDir)!,
                     BatchSize = batch.Size,
                     AutoBatchSize = batch.Auto,
@@ -154,7 +158,7 @@ internal static class RunCommand
                     MaxSeqLen = parse.GetValue(maxSeqLen),
                     Limit = parse.GetValue(limit),
                     TestRange = range,
-                    Sampling = models.Sampling(parse),
+                    Sampling = sampling,
                     Shard = shardLabel,
                 };
                 if (parse.GetValue(dryRun))

@@ -29,7 +29,7 @@ public static class PythonRegex
         }
         catch (ArgumentException ex)
         {
-            throw new ArgumentException($"'{pattern}' is not a valid regular expression: {ex.Message}", nameof(pattern), ex);
+            throw new ArgumentException($"'{pattern}' is not a valid regular expression: {ex.Message}", ex);
         }
     }
 

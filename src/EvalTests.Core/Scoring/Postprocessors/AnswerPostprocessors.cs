@@ -53,11 +53,11 @@ public static class AnswerPostprocessors
     public static IAnswerPostprocessor Get(PostprocessorSpec spec)
     {
         var entry = Entries.FirstOrDefault(e => e.Answers(spec.Name))
-            ?? throw new ArgumentException($"Unknown postprocessor '{spec.Name}'. Known: {string.Join(", ", Names)}.", nameof(spec));
+            ?? throw new ArgumentException($"Unknown postprocessor '{spec.Name}'. Known: {string.Join(", ", Names)}.");
         if (spec.Arguments.FirstOrDefault(a => !entry.Arguments.Contains(a.Key)) is { Key: { } unknown })
         {
             var takes = entry.Arguments.Length == 0 ? "takes no arguments" : $"takes {string.Join(", ", entry.Arguments)}";
-            throw new ArgumentException($"Postprocessor '{entry.Name}' {takes}, not '{unknown}'.", nameof(spec));
+            throw new ArgumentException($"Postprocessor '{entry.Name}' {takes}, not '{unknown}'.");
         }
 
         return entry.Create(spec);

@@ -20,7 +20,7 @@ public sealed class OptionSimPostprocessor : IAnswerPostprocessor
     {
         if (options.Length == 0 || !options.All(char.IsUpper))
         {
-            throw new ArgumentException($"option_sim needs single upper-case option letters, got '{options}'.", nameof(options));
+            throw new ArgumentException($"option_sim needs single upper-case option letters, got '{options}'.");
         }
 
         _options = options;

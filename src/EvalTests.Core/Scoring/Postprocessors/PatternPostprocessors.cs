@@ -18,7 +18,7 @@ public sealed class MatchAnswerPatternPostprocessor : IAnswerPostprocessor
         _pattern = PythonRegex.Compile(answerPattern);
         if (_pattern.GetGroupNumbers().Length < 2)
         {
-            throw new ArgumentException($"answer_pattern '{answerPattern}' has no group: OpenCompass returns group 1 as the answer.", nameof(answerPattern));
+            throw new ArgumentException($"answer_pattern '{answerPattern}' has no group: OpenCompass returns group 1 as the answer.");
         }
     }
 
