@@ -112,5 +112,18 @@ public sealed class RunCommandTests : IDisposable
 
         Assert.NotEqual(0, exit);
         Assert.Contains("--top-p, --top-k and --seed shape sampling, which needs --temperature above 0", error + output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Model stories260K", output, StringComparison.Ordinal); // refused before the model loads
+    }
+
+    [Theory]
+    [InlineData("--test-range", "0:5", "error: '0:5' is not a Python slice")]
+    [InlineData("--postprocessor", "first_option:opts=AB", "error: Postprocessor 'first_option' takes options, cushion, not 'opts'.")]
+    public async Task Run_WithAMalformedOption_SaysWhatWasExpectedInOneLine_BeforeTheModelLoads(string option, string value, string expected)
+    {
+        var (exit, output, error) = await CliRunner.RunAsync("run", "--model", SharedData.Model("stories260K"), "-d", "ceval_gen", option, value, "-w", _work.Path);
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Model stories260K", output, StringComparison.Ordinal);
     }
 }
