@@ -34,4 +34,23 @@ public sealed class PlanCasesTests
 
         Assert.Contains("<EvalModel Include=\"local\">: Path '/nowhere/model' does not exist.", error.Abbr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AnInvalidCardFile_IsOneFailingCase_NamingThePathLineAndExpectation()
+    {
+        using var folder = new TestSupport.TempDirectory();
+        TestSupport.DocExamples.WriteTo("docs/datasets.md", folder.Path);
+        var card = folder.Combine("evals", "trivia.card.json");
+        File.WriteAllText(card, File.ReadAllText(card).Replace("\"mode\": \"gen\"", "\"mode\": \"generate\"", StringComparison.Ordinal));
+        var plan = new EvalPlanFile
+        {
+            Models = [new PlannedModel("local", "/nowhere/model", "onnx", null)],
+            Datasets = [new PlannedDataset("trivia_gen", Limit: null) { Card = card }],
+        };
+
+        var error = Assert.Single(PlanCases.Discover(plan).Select(c => c.Case));
+
+        Assert.Equal(EvalCaseKind.PlanError, error.Kind);
+        Assert.Contains("$.configs[0].mode (line 14): \"generate\" is not allowed; expected one of \"gen\", \"ppl\"", error.Abbr, StringComparison.Ordinal);
+    }
 }

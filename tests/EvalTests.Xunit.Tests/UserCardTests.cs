@@ -26,23 +26,4 @@ public sealed class UserCardTests
         Assert.Contains("\"1\":", predictions, StringComparison.Ordinal);
         Assert.DoesNotContain("\"2\":", predictions, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public void AnInvalidCard_IsOneFailingCase_NamingThePathLineAndExpectation()
-    {
-        using var project = new SampleProject($"""
-                <EvalModel Include="tiny" Path="{SharedData.Model("stories260K").Replace('\\', '/')}" />
-                <EvalDataset Include="trivia_gen" Card="evals/trivia.card.json" />
-            """);
-        DocExamples.WriteTo("docs/datasets.md", project.Folder);
-        var card = Path.Combine(project.Folder, "evals", "trivia.card.json");
-        File.WriteAllText(card, File.ReadAllText(card).Replace("\"mode\": \"gen\"", "\"mode\": \"generate\"", StringComparison.Ordinal));
-        var (built, buildOutput) = project.Build();
-        Assert.True(built == 0, buildOutput);
-
-        var (exit, output) = project.Test();
-
-        Assert.NotEqual(0, exit);
-        Assert.Contains("$.configs[0].mode (line 14): \"generate\" is not allowed; expected one of \"gen\", \"ppl\"", output, StringComparison.Ordinal);
-    }
 }
