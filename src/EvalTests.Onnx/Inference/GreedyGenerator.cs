@@ -55,8 +55,8 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
                     outputs[b].Add(token);
                     if (scored is not null)
                     {
-                        var position = generated == 0 ? lastIndex[b] : 0;
-                        scored[b].Add(new GeneratedToken(token, step.LogSoftmaxAt(b, position, seq, token), logProbs > 0 ? step.TopLogProbs(b, position, seq, logProbs.Value) : []));
+                        var (logProb, top) = step.Distribution(b, generated == 0 ? lastIndex[b] : 0, seq, token, logProbs!.Value);
+                        scored[b].Add(new GeneratedToken(token, logProb, top));
                     }
 
                     if (shouldStop?.Invoke(b, outputs[b]) == true)

@@ -55,7 +55,11 @@ internal sealed class OnnxDecoder : IDisposable
     {
         var length = sequence.Count;
         using var result = _forward.Run([.. sequence.Select(i => (long)i)], 1, length, Enumerable.Repeat(1L, length).ToArray(), [.. Enumerable.Range(0, length).Select(i => (long)i)], past: null, keepPresent: false);
-        return [.. Enumerable.Range(0, length - 1).Select(k => new GeneratedToken(sequence[k + 1], result.LogSoftmaxAt(0, k, length, sequence[k + 1]), result.TopLogProbs(0, k, length, count)))];
+        return [.. Enumerable.Range(0, length - 1).Select(k =>
+        {
+            var (logProb, top) = result.Distribution(0, k, length, sequence[k + 1], count);
+            return new GeneratedToken(sequence[k + 1], logProb, top);
+        })];
     }
 
     /// <inheritdoc cref="PrefixScorer.TokenLogProbs"/>

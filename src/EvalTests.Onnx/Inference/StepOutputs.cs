@@ -97,17 +97,17 @@ internal sealed unsafe class StepOutputs : IDisposable
         return LogSoftmax(Row(Offset(row, position, seq), scratch), token, scratch);
     }
 
-    /// <summary>The <paramref name="count"/> likeliest tokens at a position with their log-probabilities, likeliest first (ties: lower id first).</summary>
-    public (int Token, double LogProb)[] TopLogProbs(int row, int position, int seq, int count)
+    /// <summary>
+    /// A position's distribution as OpenAI reports it: <paramref name="token"/>'s log-probability and the
+    /// <paramref name="count"/> likeliest tokens with theirs, likeliest first (ties: lower id first), from one read.
+    /// </summary>
+    public (double LogProb, (int Token, double LogProb)[] Top) Distribution(int row, int position, int seq, int token, int count)
     {
-        var values = Row(Offset(row, position, seq), new float[Vocab]).ToArray();
-        var max = TensorPrimitives.Max(values);
-        var scratch = new float[values.Length];
-        TensorPrimitives.Subtract(values, max, scratch);
-        TensorPrimitives.Exp(scratch, scratch);
-        var logSum = (double)max + Math.Log(TensorPrimitives.Sum(scratch));
+        var scratch = new float[Vocab];
+        var values = Row(Offset(row, position, seq), scratch).ToArray();
+        var logSum = LogSumExp(values, scratch);
         var top = new List<int>(count + 1);
-        for (var v = 0; v < values.Length; v++)
+        for (var v = 0; v < values.Length && count > 0; v++)
         {
             if (top.Count < count || values[v] > values[top[^1]])
             {
@@ -120,7 +120,7 @@ internal sealed unsafe class StepOutputs : IDisposable
             }
         }
 
-        return [.. top.Select(t => (t, values[t] - logSum))];
+        return (values[token] - logSum, [.. top.Select(t => (t, values[t] - logSum))]);
     }
 
     /// <summary>
@@ -131,10 +131,16 @@ internal sealed unsafe class StepOutputs : IDisposable
     {
         // Read before scratch is written: for an fp16 graph, values are scratch.
         var logit = values[token];
+        return logit - LogSumExp(values, scratch);
+    }
+
+    /// <summary>log Σ exp(values), shifted by the maximum for stability; <paramref name="scratch"/> is overwritten.</summary>
+    private static double LogSumExp(ReadOnlySpan<float> values, Span<float> scratch)
+    {
         var max = TensorPrimitives.Max(values);
         TensorPrimitives.Subtract(values, max, scratch);
         TensorPrimitives.Exp(scratch, scratch);
-        return logit - (double)max - Math.Log(TensorPrimitives.Sum(scratch));
+        return (double)max + Math.Log(TensorPrimitives.Sum(scratch));
     }
 
     /// <summary>One position's logits: read in place from a float graph, converted into <paramref name="scratch"/> from an fp16 one.</summary>

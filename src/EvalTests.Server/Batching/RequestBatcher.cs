@@ -10,10 +10,7 @@ namespace EvalTests.Server.Batching;
 public sealed record BatchingStatistics(long Batches, long Requests, int LargestBatch);
 
 /// <summary>The queue is full: the client should come back later (HTTP 503 with Retry-After).</summary>
-internal sealed class QueueFullException(int capacity) : Exception($"The server's queue of {capacity} requests is full.")
-{
-    public int Capacity { get; } = capacity;
-}
+internal sealed class QueueFullException(int capacity) : Exception($"The server's queue of {capacity} requests is full.");
 
 /// <summary>
 /// Dynamic batching: requests from concurrent HTTP calls queue here, and one loop hands the model everything that has

@@ -34,9 +34,10 @@ internal static class CompletionsEndpoint
             throw ApiError.BadRequest("'prompt' is required.", "prompt");
         }
 
-        if (prompts.Count * (RequestJson.OptionalInt(body, "n", 1, ServedModel.MaxChoices) ?? 1) > batcher.Capacity)
+        var n = RequestJson.OptionalInt(body, "n", 1, ServedModel.MaxChoices) ?? 1;
+        if (prompts.Count * n > batcher.Capacity)
         {
-            throw ApiError.BadRequest($"'prompt' and 'n' ask for {prompts.Count * (RequestJson.OptionalInt(body, "n", 1, ServedModel.MaxChoices) ?? 1)} completions; this server queues at most {batcher.Capacity} at once (serve --max-queue).", "prompt");
+            throw ApiError.BadRequest($"'prompt' and 'n' ask for {prompts.Count * n} completions; this server queues at most {batcher.Capacity} at once (serve --max-queue).", "prompt");
         }
 
         if (RequestJson.OptionalBool(body, "stream"))
@@ -56,7 +57,6 @@ internal static class CompletionsEndpoint
         }
 
         var stops = RequestJson.StringOrArray(body, "stop");
-        var n = RequestJson.OptionalInt(body, "n", 1, ServedModel.MaxChoices) ?? 1;
         var settings = new GenerationSettings(Math.Max(1, maxTokens), stops) { Sampling = ServedModel.Sampling(body), LogProbs = logprobs };
         // OpenAI numbers the choices prompt by prompt: prompt p's choice j is choice p·n + j.
         var asked = prompts.SelectMany(p => Enumerable.Range(0, n).Select(j => (Prompt: p, Choice: j))).ToList();

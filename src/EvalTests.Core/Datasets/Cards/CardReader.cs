@@ -61,14 +61,13 @@ public static class CardReader
         catch (Exception ex) when (ex is JsonException or FormatException)
         {
             var path = (ex as JsonException)?.Path ?? (ex.InnerException as JsonException)?.Path;
-            var line = path is null ? null : locations.LineOf(PointerOf(path));
-            throw new InvalidDataException($"{source}: {path ?? "$"}{(line is null ? string.Empty : $" (line {line})")}: {ex.Message}", ex);
+            throw new InvalidDataException($"{source}: {(path is null ? "$" : locations.Describe(PointerOf(path)))}: {ex.Message}", ex);
         }
 
         var both = card.Configs.Select((c, i) => (c, i)).FirstOrDefault(x => x.c.FewShotCount is not null && x.c.FewShotIds is { Count: > 0 });
         if (both.c is not null)
         {
-            throw new InvalidDataException($"{source}: {JsonLocations.PathOf($"/configs/{both.i}")}: give fewShotIds or fewShotCount, not both");
+            throw new InvalidDataException($"{source}: {locations.Describe($"/configs/{both.i}")}: give fewShotIds or fewShotCount, not both");
         }
 
         card = Normalize(card) with { Source = source };
@@ -95,7 +94,7 @@ public static class CardReader
     private static void Check(DatasetCard card, string source, JsonLocations locations)
     {
         void Fail(string pointer, string message) =>
-            throw new InvalidDataException($"{source}: {JsonLocations.PathOf(pointer)}{(locations.LineOf(pointer) is { } line ? $" (line {line})" : string.Empty)}: {message}");
+            throw new InvalidDataException($"{source}: {locations.Describe(pointer)}: {message}");
 
         for (var i = 0; i < card.Configs.Count; i++)
         {

@@ -70,11 +70,7 @@ internal static class CardSchema
     private static string? Branch(EvaluationResults node) =>
         System.Text.RegularExpressions.Regex.Match(node.EvaluationPath.ToString(), @"^(.*/(?:oneOf|anyOf))/\d+$") is { Success: true } match ? match.Groups[1].Value : null;
 
-    private static string Where(EvaluationResults node, JsonLocations locations)
-    {
-        var pointer = node.InstanceLocation.ToString();
-        return $"{JsonLocations.PathOf(pointer)}{(locations.LineOf(pointer) is { } line ? $" (line {line})" : string.Empty)}";
-    }
+    private static string Where(EvaluationResults node, JsonLocations locations) => locations.Describe(node.InstanceLocation.ToString());
 
     private static string Explain(string keyword, string message, EvaluationResults node, JsonNode schema, JsonElement card)
     {

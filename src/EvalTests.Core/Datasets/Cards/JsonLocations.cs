@@ -94,6 +94,9 @@ internal sealed class JsonLocations
         }
     }
 
+    /// <summary>Where a value is, as an error names it: <c>$.configs[0].mode (line 13)</c>.</summary>
+    public string Describe(string pointer) => $"{PathOf(pointer)}{(LineOf(pointer) is { } line ? $" (line {line})" : string.Empty)}";
+
     /// <summary>A JSON pointer as a JSON path: <c>/configs/0/mode</c> → <c>$.configs[0].mode</c>.</summary>
     public static string PathOf(string pointer)
     {
