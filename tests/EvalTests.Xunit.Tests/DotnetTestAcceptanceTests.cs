@@ -3,59 +3,6 @@ using System.Text.RegularExpressions;
 
 namespace EvalTests.Xunit.Tests;
 
-/// <summary>Builds one sample user project once; each test runs `dotnet test` on it the way a user would.</summary>
-public sealed class SampleProjectFixture : IDisposable
-{
-    public SampleProjectFixture()
-    {
-        Project = new SampleProject($"""
-                <EvalModel Include="tiny" Path="{TestSupport.SharedData.Model("stories260K")}" SystemPrompt="Say &quot;A&quot; \ nothing else" />
-                <EvalDataset Include="ceval_ppl" Limit="2" />
-                <EvalDataset Include="ceval_gne" />
-                <EvalThreshold Include="ceval-computer_network" MinAccuracy="99" />
-                <EvalThreshold Include="ceval-law" MinAccuracy="0" />
-                <EvalThreshold Include="ceval-logic" MinAccuracy="60" Confidence="0.95" />
-            """,
-            properties: "<EvalTestsBatchSize>auto</EvalTestsBatchSize>");
-        // A user's own [EvalTheory] methods: one over the humanities group (one row fails), one naming nothing planned.
-        File.WriteAllText(Path.Combine(Project.Folder, "Mine.cs"), """
-            public sealed class Mine
-            {
-                [EvalTests.Xunit.EvalTheory("ceval-humanities")]
-                public void Humanities_rows(EvalTests.Xunit.SubsetResult subset)
-                {
-                    Xunit.Assert.Equal(subset.Count, subset.Outcomes.Count);
-                    Xunit.Assert.True(subset.Name != "ceval-logic", $"THEORY {subset.Name} group={subset.IsGroup} n={subset.Count} score={subset.Score:F2}");
-                }
-
-                [EvalTests.Xunit.EvalTheory("mmlu")]
-                public void Nothing_planned(EvalTests.Xunit.SubsetResult subset) => Xunit.Assert.NotNull(subset);
-            }
-            """);
-        var (exit, output) = Project.Build();
-        BuildOutput = output;
-        Built = exit == 0;
-    }
-
-    public SampleProject Project { get; }
-
-    public bool Built { get; }
-
-    public string BuildOutput { get; }
-
-    /// <summary>The snapshot text the model accepted, once a test has accepted it.</summary>
-    public string? AcceptedSnapshot { get; set; }
-
-    public void Dispose() => Project.Dispose();
-}
-
-/// <summary>
-/// Every test that builds a sample project: each build also builds the repository projects it references, so two at
-/// once race on the same obj/bin files (a CI run failed a build that way); they run one at a time.
-/// </summary>
-[CollectionDefinition(nameof(SampleProjectRuns), DisableParallelization = true)]
-public sealed class SampleProjectRuns : ICollectionFixture<SampleProjectFixture>;
-
 [Collection(nameof(SampleProjectRuns))]
 public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
 {
@@ -306,64 +253,5 @@ public sealed class DotnetTestAcceptanceTests(SampleProjectFixture sample)
         // The HTML report compares the run with the verified snapshot it was gated against.
         var report = File.ReadAllText(Regex.Match(output, @"\S+evaltests-tiny-\d{8}_\d{6}\.html").Value);
         Assert.Contains("Paired comparison: tiny against snapshot onnx:sha256:0ld0ld0ld0ld0ld0", report, StringComparison.Ordinal);
-    }
-}
-
-[Collection(nameof(SampleProjectRuns))]
-public sealed class JudgedDatasetTests
-{
-    [Fact]
-    public void AJudgedDataset_IsACaseScoredByTheEvalJudge_WithItsOutputsBesideThePredictions()
-    {
-        var model = SharedData.Model("stories260K").Replace('\\', '/');
-        using var project = new SampleProject($"""
-                <EvalModel Include="tiny" Path="{model}" />
-                <EvalJudge Include="tiny-judge" Path="{model}" />
-                <EvalDataset Include="gsm8k_llmjudge" Limit="2" />
-            """, "<EvalTestsMaxInvalidFraction>1</EvalTestsMaxInvalidFraction>");
-        var (built, buildOutput) = project.Build();
-        Assert.True(built == 0, buildOutput);
-
-        // A first run records the score snapshot (EVALTESTS_ACCEPT), as a new snapshot is otherwise a failure to review.
-        var (exit, output) = project.Run(["test", "--no-build", "--output", "Detailed"], new Dictionary<string, string> { ["EVALTESTS_ACCEPT"] = "1" });
-
-        Assert.True(exit == 0, output);
-        Assert.Matches(@"passed gsm8k-llmjudge \[tiny, gsm8k_llmjudge\]", output);
-        Assert.True(File.Exists(Path.Combine(project.SnapshotFolder, "tiny.gsm8k_llmjudge.verified.txt")));
-        var run = Directory.GetDirectories(Path.Combine(project.Folder, "outputs", "default")).Single();
-        Assert.True(File.Exists(Path.Combine(run, "results", "tiny", "gsm8k-llmjudge_replica0.json")));
-        Assert.True(File.Exists(Path.Combine(run, "checkpoints", "tiny_judged-by--tiny-judge.jsonl")));
-    }
-}
-
-[Collection(nameof(SampleProjectRuns))]
-public sealed class BuildValidationTests
-{
-    [Fact]
-    public void ModelWithoutPath_FailsTheBuildNamingTheItem()
-    {
-        using var project = new SampleProject("""
-                <EvalModel Include="nowhere" />
-                <EvalDataset Include="ceval_ppl" />
-            """);
-
-        var (exit, output) = project.Build();
-
-        Assert.NotEqual(0, exit);
-        Assert.Contains("EvalTests: <EvalModel Include=\"nowhere\"> has no Path", output, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void AnHfTypeOtherThanBaseOrChat_FailsTheBuildNamingTheItem()
-    {
-        using var project = new SampleProject($"""
-                <EvalModel Include="qwen" Path="{SharedData.Model("qwen3tok-random")}" HfType="instruct" />
-                <EvalDataset Include="ceval_ppl" />
-            """);
-
-        var (exit, output) = project.Build();
-
-        Assert.NotEqual(0, exit);
-        Assert.Contains("EvalTests: <EvalModel Include=\"qwen\"> has HfType 'instruct'; expected base or chat", output, StringComparison.Ordinal);
     }
 }

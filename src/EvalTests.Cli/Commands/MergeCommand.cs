@@ -57,7 +57,7 @@ internal static class MergeCommand
                 Postprocessor = parse.GetValue(postprocessor) is { } spec ? PostprocessorSpec.Parse(spec) : null,
             };
             var result = await new EvaluationRunner(model, settings).RunAsync(plan, card => folders[card.Name], cancellationToken);
-            return RunCommand.Report(output, result, elapsed.Elapsed, usage: null, RunMode.Eval);
+            return RunReport.Write(output, result, elapsed.Elapsed, usage: null, RunMode.Eval);
         });
         return command;
     }

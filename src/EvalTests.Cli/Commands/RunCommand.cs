@@ -121,7 +121,7 @@ internal static class RunCommand
                 {
                     // Each worker is this command on one shard (infer only) in one run folder; then this process scores it all.
                     timestamp ??= RunOutputLayout.NewTimestamp(TimeProvider.System);
-                    var exit = await RunWorkersAsync(parse, parse.GetValue(workers), new RunOutputLayout(parse.GetValue(workDir)!, timestamp), output, cancellationToken);
+                    var exit = await RunWorkers.RunAsync(parse, parse.GetValue(workers), new RunOutputLayout(parse.GetValue(workDir)!, timestamp), output, cancellationToken);
                     if (exit != 0)
                     {
                         return exit;
@@ -197,7 +197,7 @@ internal static class RunCommand
                     result = await runner.RunAsync(plan, card => folders[card.Name], cancellationToken);
                 }
 
-                var code = Report(output, result, elapsed.Elapsed, (languageModel as IReportsUsage)?.Usage, runMode);
+                var code = RunReport.Write(output, result, elapsed.Elapsed, (languageModel as IReportsUsage)?.Usage, runMode);
                 if (runMode != RunMode.Infer && shardLabel is null)
                 {
                     await ReportCommand.WriteForRunAsync(result.Layout, result.SummaryTimestamp, output, cancellationToken);
@@ -235,132 +235,9 @@ internal static class RunCommand
         return limit is { } n ? Math.Min(n, count) : count;
     }
 
-    /// <summary>
-    /// Starts one <c>evaltests run</c> per shard (infer mode, the same run folder, its output in
-    /// <c>logs/workers/</c>) and waits for all; a failed worker is reported with the end of its log.
-    /// </summary>
-    private static async Task<int> RunWorkersAsync(ParseResult parse, int count, RunOutputLayout layout, TextWriter output, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(layout.WorkerLog(1, count))!);
-        // Workers neither split again nor notify: the run that starts them reports once.
-        var arguments = WithoutOptions(parse.Tokens.Select(t => t.Value).ToList(), "--max-num-workers", "--mode", "--shard", "--reuse", "-r", "--lark", "--notify");
-        output.WriteLine($"Starting {count} workers on run {layout.Timestamp}.");
-        var elapsed = Stopwatch.StartNew();
-        var workers = Enumerable.Range(1, count).Select(async index =>
-        {
-            var log = layout.WorkerLog(index, count);
-            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add(typeof(RunCommand).Assembly.Location);
-            // Workers share the machine's cores rather than each taking them all.
-            var threads = arguments.Contains("--threads") ? [] : new[] { "--threads", Math.Max(1, Environment.ProcessorCount / count).ToString(CultureInfo.InvariantCulture) };
-            foreach (var argument in arguments.Concat(["--shard", $"{index}/{count}", "--mode", "infer", "--reuse", layout.Timestamp]).Concat(threads))
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start a worker process");
-            await using var file = File.CreateText(log);
-            var copyOut = process.StandardOutput.BaseStream.CopyToAsync(file.BaseStream, cancellationToken);
-            var copyError = process.StandardError.ReadToEndAsync(cancellationToken);
-            try
-            {
-                await process.WaitForExitAsync(cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-
-            await copyOut;
-            var error = await copyError;
-            await file.WriteAsync(error);
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  worker {index}/{count} {(process.ExitCode == 0 ? "done" : $"failed (exit {process.ExitCode})")} after {elapsed.Elapsed.TotalSeconds:F1} s; log {log}"));
-            return (process.ExitCode, error);
-        }).ToList();
-        var results = await Task.WhenAll(workers);
-        var failed = results.Where(r => r.ExitCode != 0).ToList();
-        if (failed.Count > 0)
-        {
-            output.WriteLine($"{failed.Count} worker(s) failed; finished datasets are kept, continue with --reuse {layout.Timestamp}. First error: {failed[0].error.Trim()}");
-            return 1;
-        }
-
-        return 0;
-    }
-
-    /// <summary>The command line without the named options (and their values).</summary>
-    private static List<string> WithoutOptions(List<string> tokens, params string[] names)
-    {
-        var kept = new List<string>();
-        for (var i = 0; i < tokens.Count; i++)
-        {
-            if (names.Contains(tokens[i]))
-            {
-                // --reuse takes an optional value; the others take one.
-                if (i + 1 < tokens.Count && !tokens[i + 1].StartsWith('-'))
-                {
-                    i++;
-                }
-
-                continue;
-            }
-
-            kept.Add(tokens[i]);
-        }
-
-        return kept;
-    }
-
     internal static Func<string, string> GroupOf(RunPlan plan)
     {
         var byAbbr = plan.Tasks.ToDictionary(t => t.Abbr, t => t.Config.Aliases.Count > 0 ? t.Config.Aliases[0] : t.Config.Name, StringComparer.Ordinal);
         return abbr => byAbbr[abbr];
-    }
-
-    internal static int Report(TextWriter output, RunResult result, TimeSpan elapsed, ModelUsage? usage, RunMode mode)
-    {
-        var scores = result.Tasks.Select(t => t.Score.Score).ToList();
-        var total = scores.Sum(s => s.Total);
-        var unparsed = scores.Sum(s => s.Unparsed);
-        var errored = scores.Sum(s => s.Errored);
-        output.WriteLine();
-        if (mode == RunMode.Infer)
-        {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{total} questions answered ({errored} errored); wall time {elapsed.TotalSeconds:F1} s."));
-            output.WriteLine($"Predictions: {Path.GetFullPath(result.Layout.PredictionsFolder)}");
-            output.WriteLine($"Score them with the same command and --mode eval --reuse {result.Layout.Timestamp}.");
-            return 0;
-        }
-
-        output.WriteLine(result.Summary.ToText());
-        output.WriteLine();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{total} questions: {scores.Sum(s => s.Correct)} correct, {scores.Sum(s => s.Wrong)} wrong, {unparsed} unparsed, {errored} errored{(scores.Sum(s => s.Scored) is > 0 and var scored ? $", {scored} rated or tied by the judge" : string.Empty)}; wall time {elapsed.TotalSeconds:F1} s."));
-        if (result.ReplayedRequests > 0)
-        {
-            output.WriteLine($"Resumed: {result.ReplayedRequests} answers from the run's checkpoint, {result.SentRequests} requests sent.");
-        }
-
-        if (result.MeasuredBatchSizes.Count > 0)
-        {
-            output.WriteLine($"Batch size (auto): {string.Join(", ", result.MeasuredBatchSizes.Select(m => $"{m.Key.ToString().ToLowerInvariant()} {m.Value}"))}.");
-        }
-
-        if (usage is not null)
-        {
-            output.WriteLine($"API usage: {usage}");
-        }
-
-        output.WriteLine($"Outputs: {Path.GetFullPath(result.Layout.RunFolder)}");
-        output.WriteLine($"Summary: {Path.GetFullPath(result.Layout.SummaryFile(result.SummaryTimestamp, "txt"))}");
-        if (total > 0 && errored == total)
-        {
-            var first = result.Tasks.SelectMany(t => t.Samples).First(s => s.Error is not null);
-            output.WriteLine($"Every request failed; the first error: {first.Error}");
-            return 1;
-        }
-
-        return 0;
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 
 namespace EvalTests.Runs;
 
@@ -27,6 +28,23 @@ internal static class OutputJson
         var temporary = path + ".tmp";
         await File.WriteAllTextAsync(temporary, json + "\n", cancellationToken).ConfigureAwait(false);
         File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>A typed file of the run folder.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="type">Its record type, from <see cref="RunFolder.RunFolderJsonContext"/>.</param>
+    /// <param name="expected">What the file holds, for the error when it holds something else.</param>
+    /// <exception cref="InvalidDataException">Not valid JSON, or not <paramref name="expected"/>; the message names the file, line and field.</exception>
+    public static T Read<T>(string path, JsonTypeInfo<T> type, string expected)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(path), type) ?? throw new InvalidDataException($"{path}: expected {expected}.");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{path}: not {expected} (line {ex.LineNumber + 1}, {ex.Path}): {ex.Message}", ex);
+        }
     }
 
     /// <summary>A JSON object file of the run folder.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using EvalTests.Datasets;
 using EvalTests.Judging;
 using EvalTests.Models;
@@ -172,25 +171,24 @@ internal sealed class PreparedTask
     /// <exception cref="InvalidDataException">The file is missing, not JSON, or lacks a question.</exception>
     public void LoadPredictions(string path)
     {
-        var root = PredictionsFile.Read(path, $"no predictions for {Task.Abbr}; run --mode infer (or all) on this run first.");
+        var records = PredictionsFile.Read(path, $"no predictions for {Task.Abbr}; run --mode infer (or all) on this run first.");
 
         for (var i = 0; i < Samples.Count; i++)
         {
-            var entry = root[i.ToString(CultureInfo.InvariantCulture)] as JsonObject
+            var entry = records.GetValueOrDefault(i.ToString(CultureInfo.InvariantCulture))
                 ?? throw new InvalidDataException($"{path}: no prediction for question {i}; run --mode infer (or all) on this run to finish it.");
-            var error = entry["error"]?.GetValue<string>();
             if (_genPrompts is not null)
             {
-                _generations[i] = new GenerationResult(entry["prediction"]?.GetValue<string>() ?? string.Empty, 0, 0, error);
+                _generations[i] = new GenerationResult(entry.Prediction, 0, 0, entry.Error);
             }
             else
             {
                 var labels = Task.Config.Labels;
                 for (var l = 0; l < labels.Count; l++)
                 {
-                    var ppl = entry[$"label: {labels[l]}"]?["PPL"]?.GetValue<double?>();
-                    _scores[i][l] = error is not null || ppl is null
-                        ? new LogLikelihoodResult([], 0, error ?? $"no PPL recorded for label {labels[l]}")
+                    var ppl = entry.Labels.FirstOrDefault(p => p.Label == labels[l])?.Ppl;
+                    _scores[i][l] = entry.Error is not null || ppl is null
+                        ? new LogLikelihoodResult([], 0, entry.Error ?? $"no PPL recorded for label {labels[l]}")
                         : LogLikelihoodResult.FromPpl(ppl.Value);
                 }
             }

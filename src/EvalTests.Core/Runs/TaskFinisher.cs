@@ -38,14 +38,14 @@ internal sealed class TaskFinisher(RunSettings settings, RunOutputLayout layout,
             }
 
             // A task judges only in runs that judge (not infer mode), so its judge's outputs are always due here.
-            await OutputJson.WriteAsync(layout.JudgeOutputs(model.Abbr, judge!.Abbr, task.Task.Abbr, judging.Spec.Kind == JudgeKind.Verifier), judging.OutputsJson(task.GoldOf, judgements!), cancellationToken).ConfigureAwait(false);
+            await OutputJson.WriteAsync(layout.JudgeOutputs(model.Abbr, judge!.Abbr, task.Task.Abbr, judging.Spec.Kind == JudgeKind.Verifier), JudgeOutputsFile.Serialize(judging.OutputRecords(task.GoldOf, judgements!)), cancellationToken).ConfigureAwait(false);
         }
 
         var datasetScore = new DatasetScore(task.Task.Abbr, task.Task.Version, task.Task.Config.Mode.OpenCompassName(), task.Task.Config.Metric, score);
 
         if (settings.Mode != RunMode.Eval)
         {
-            await OutputJson.WriteAsync(layout.Predictions(model.Abbr, task.Task.Abbr), PredictionsFile.ToJson(task), cancellationToken).ConfigureAwait(false);
+            await OutputJson.WriteAsync(layout.Predictions(model.Abbr, task.Task.Abbr), PredictionsFile.Serialize(PredictionsFile.ToRecords(task)), cancellationToken).ConfigureAwait(false);
             await TaskLogs.WriteAsync(layout.InferLog(model.Abbr, task.Task.Abbr), TaskLogs.Infer(task), cancellationToken).ConfigureAwait(false);
         }
 

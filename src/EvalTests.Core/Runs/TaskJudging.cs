@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using EvalTests.Datasets;
 using EvalTests.Judging;
 using EvalTests.Models;
 using EvalTests.Prompts;
 using EvalTests.Reporting;
+using EvalTests.Runs.RunFolder;
 using EvalTests.Scoring;
 
 namespace EvalTests.Runs;
@@ -154,53 +154,33 @@ internal sealed class TaskJudging
         AlignBenchSummary.From(samples.Select((s, i) => (s["capability"], judged[i]?.Rating)));
 
     /// <summary>Every judgement as OpenCompass saves a judge's predictions: the prompt, the raw reply, the gold, and our parsed verdict.</summary>
-    public JsonObject OutputsJson(Func<int, string> gold, IReadOnlyList<JudgedSample?> judged)
+    public Dictionary<string, JudgeOutputRecord> OutputRecords(Func<int, string> gold, IReadOnlyList<JudgedSample?> judged)
     {
-        var root = new JsonObject();
+        var records = new Dictionary<string, JudgeOutputRecord>(StringComparer.Ordinal);
         foreach (var item in _items)
         {
             var reply = _replies[(item.Sample, item.Slot)];
-            var entry = new JsonObject
-            {
-                ["origin_prompt"] = item.Prompt.ToPlainText(),
-                ["prediction"] = reply.Text,
-                ["gold"] = gold(item.Sample),
-                ["evaltests"] = Parsed(item, reply, judged[item.Sample]),
-            };
-            if (reply.Error is not null)
-            {
-                entry["error"] = reply.Error;
-            }
-
-            root[item.Slot == 0 ? item.Sample.ToString(CultureInfo.InvariantCulture) : $"{item.Sample}_{item.Slot}"] = entry;
+            var key = item.Slot == 0 ? item.Sample.ToString(CultureInfo.InvariantCulture) : $"{item.Sample}_{item.Slot}";
+            records[key] = new JudgeOutputRecord(item.Prompt.ToPlainText(), reply.Text, gold(item.Sample), Parsed(item, reply, judged[item.Sample]?.Outcome), reply.Error);
         }
 
-        return root;
+        return records;
     }
 
-    private JsonObject Parsed(JudgeItem item, GenerationResult reply, JudgedSample? judged)
+    private JudgementRecord Parsed(JudgeItem item, GenerationResult reply, SampleOutcome? outcome)
     {
-        var parsed = new JsonObject { ["sample"] = item.Sample };
+        var written = outcome?.ToString().ToLowerInvariant();
         switch (Spec.Kind)
         {
             case JudgeKind.Verifier:
-                parsed["verdict"] = VerifierVerdict.Parse(reply.Text).ToString();
-                break;
+                return new VerifierJudgementRecord(item.Sample, VerifierVerdict.Parse(reply.Text).ToString(), written);
             case JudgeKind.Rating:
                 var rating = RatingReader.Parse(Spec.RatingFormat, reply.Text);
-                parsed["score"] = rating?.Score;
-                parsed["rating"] = rating is null ? null : new JsonObject(rating.Dimensions.Select(d => KeyValuePair.Create(d.Key, (JsonNode?)d.Value)));
-                break;
+                return new RatingJudgementRecord(item.Sample, rating?.Score, rating?.Dimensions, written);
             default:
                 var preference = PairwiseVerdict.Parse(reply.Text);
-                parsed["model_shown_first"] = item.ModelShownFirst;
-                parsed["preference"] = preference.ToString();
-                parsed["model_points"] = new PairwiseJudgement(item.ModelShownFirst, preference).ModelPoints;
-                break;
+                return new PairwiseJudgementRecord(item.Sample, item.ModelShownFirst, preference.ToString(), new PairwiseJudgement(item.ModelShownFirst, preference).ModelPoints, written);
         }
-
-        parsed["outcome"] = judged?.Outcome.ToString().ToLowerInvariant();
-        return parsed;
     }
 
     private Prompt Render(IReadOnlyList<KeyValuePair<string, string>> fields) =>

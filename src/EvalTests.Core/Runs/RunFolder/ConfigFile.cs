@@ -40,18 +40,7 @@ internal static class ConfigFile
 
     /// <summary>A config file a run wrote.</summary>
     /// <exception cref="InvalidDataException">Not valid JSON, or not a run config; the message names the file (and line).</exception>
-    public static RunConfigRecord Read(string path)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(File.ReadAllText(path), RunFolderJsonContext.Readable.RunConfigRecord)
-                ?? throw new InvalidDataException($"{path}: expected a run config.");
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"{path}: not a run config (line {ex.LineNumber + 1}, {ex.Path}): {ex.Message}", ex);
-        }
-    }
+    public static RunConfigRecord Read(string path) => OutputJson.Read(path, RunFolderJsonContext.Readable.RunConfigRecord, "a run config");
 
     public static RunConfigRecord ToRecord(RunPlan plan, RunSettings settings, RunOutputLayout layout, ModelDescriptor model, ModelDescriptor? judge) => new(
         Models: [ModelEntry(model, settings)],

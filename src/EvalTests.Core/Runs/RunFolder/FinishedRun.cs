@@ -132,21 +132,19 @@ public sealed class FinishedRun
         {
             var dataset = _datasets.Single(d => d.Abbr == score.Abbr);
             var judgements = Judgements(model, dataset.Abbr);
-            var predictions = File.Exists(Layout.Predictions(model, dataset.Abbr)) ? OutputJson.ReadObject(Layout.Predictions(model, dataset.Abbr)) : [];
+            var predictions = File.Exists(Layout.Predictions(model, dataset.Abbr)) ? PredictionsFile.Read(Layout.Predictions(model, dataset.Abbr), "no predictions") : null;
             foreach (var (key, detail) in details)
             {
-                var prediction = predictions[key] as JsonObject ?? [];
-                var ppl = prediction.Where(p => p.Key.StartsWith("label: ", StringComparison.Ordinal))
-                    .ToDictionary(p => p.Key["label: ".Length..], p => p.Value?["PPL"] is JsonValue v && v.TryGetValue<double>(out var x) ? x : (double?)null, StringComparer.Ordinal);
+                var prediction = predictions?.GetValueOrDefault(key);
                 questions.Add(new QuestionRecord(
                     dataset.Abbr,
                     int.Parse(key, System.Globalization.CultureInfo.InvariantCulture),
-                    (string?)prediction["origin_prompt"] ?? string.Empty,
-                    (string?)prediction["prediction"] ?? string.Empty,
+                    prediction?.OriginPrompt ?? string.Empty,
+                    prediction?.Prediction ?? string.Empty,
                     detail.Gold ?? string.Empty,
                     detail.Pred ?? string.Empty,
                     detail.Outcome ?? string.Empty,
-                    ppl,
+                    (prediction?.Labels ?? []).ToDictionary(l => l.Label, l => l.Ppl, StringComparer.Ordinal),
                     detail.Error)
                 {
                     Judgements = judgements.TryGetValue(key, out var replies) ? replies : [],
@@ -187,12 +185,11 @@ public sealed class FinishedRun
         var judgements = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var file in files)
         {
-            foreach (var (key, node) in OutputJson.ReadObject(file))
+            foreach (var (key, judgement) in JudgeOutputsFile.Read(file))
             {
                 var question = key.Split('_')[0];
-                var verdict = (string?)node?["evaltests"]?["verdict"] ?? node?["evaltests"]?["rating"]?.ToJsonString();
-                var reply = (string?)node?["prediction"] ?? string.Empty;
-                (judgements.TryGetValue(question, out var list) ? list : judgements[question] = []).Add(verdict is null ? reply : $"{verdict}: {reply}");
+                var verdict = judgement.Evaltests?.Shown();
+                (judgements.TryGetValue(question, out var list) ? list : judgements[question] = []).Add(verdict is null ? judgement.Prediction : $"{verdict}: {judgement.Prediction}");
             }
         }
 

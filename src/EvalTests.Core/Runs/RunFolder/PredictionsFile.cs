@@ -1,5 +1,7 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
+using System.Text.Json;
+using EvalTests.Models;
+using EvalTests.Prompts;
 using EvalTests.Scoring;
 
 namespace EvalTests.Runs.RunFolder;
@@ -11,70 +13,54 @@ namespace EvalTests.Runs.RunFolder;
 /// </summary>
 internal static class PredictionsFile
 {
-    public static JsonObject ToJson(PreparedTask task)
+    /// <summary>Every question's prediction record, keyed by index as OpenCompass writes them.</summary>
+    public static Dictionary<string, PredictionRecord> ToRecords(PreparedTask task)
     {
-        var root = new JsonObject();
+        var records = new Dictionary<string, PredictionRecord>(StringComparer.Ordinal);
         for (var i = 0; i < task.Samples.Count; i++)
         {
-            var key = i.ToString(CultureInfo.InvariantCulture);
-            var gold = task.GoldOf(i);
-            if (task.GenerationPrompts is { } prompts)
-            {
-                var output = task.Generations[i]!;
-                var entry = new JsonObject
-                {
-                    ["origin_prompt"] = prompts[i].Prompt.ToPlainText(),
-                    ["prediction"] = output.Text,
-                    ["gold"] = gold,
-                };
-                if (output.Error is not null)
-                {
-                    entry["error"] = output.Error;
-                }
-
-                root[key] = entry;
-                continue;
-            }
-
-            var labels = task.LabelPrompts![i];
-            var scores = task.Scores[i].Select(s => s!).ToList();
-            var examples = task.Prompter.RenderExamples(labels[^1].Shots);
-            var item = new JsonObject { ["in-context examples"] = examples };
-            for (var l = 0; l < labels.Count; l++)
-            {
-                var full = labels[l].Prompt.ToPlainText();
-                // As OpenCompass: the testing input is the prompt with the examples' text removed.
-                var testingInput = examples.Length > 0 ? full.Replace(examples, string.Empty, StringComparison.Ordinal) : full;
-                item.TryAdd("origin_prompt", testingInput);
-                item[$"label: {labels[l].Label}"] = new JsonObject
-                {
-                    ["testing input"] = testingInput,
-                    ["prompt"] = full,
-                    ["PPL"] = scores[l].Error is null ? scores[l].Ppl : null,
-                };
-            }
-
-            var best = TaskScorer.LowestPpl(scores);
-            var failed = scores.FirstOrDefault(s => s.Error is not null)?.Error;
-            item["prediction"] = failed is null && best >= 0 ? labels[best].Label : string.Empty;
-            item["gold"] = gold;
-            if (failed is not null)
-            {
-                item["error"] = failed;
-            }
-
-            root[key] = item;
+            records[i.ToString(CultureInfo.InvariantCulture)] = task.GenerationPrompts is { } prompts ? Generated(prompts[i], task.Generations[i]!, task.GoldOf(i)) : Scored(task, i);
         }
 
-        return root;
+        return records;
+    }
+
+    /// <summary>The predictions file's text (OpenCompass's layout).</summary>
+    public static string Serialize(Dictionary<string, PredictionRecord> records) =>
+        JsonSerializer.Serialize(records, RunFolderJsonContext.Readable.DictionaryStringPredictionRecord);
+
+    private static PredictionRecord Generated(RenderedPrompt prompt, GenerationResult output, string gold) =>
+        new(prompt.Prompt.ToPlainText(), output.Text, gold, output.Error);
+
+    private static PredictionRecord Scored(PreparedTask task, int sample)
+    {
+        var labels = task.LabelPrompts![sample];
+        var scores = task.Scores[sample].Select(s => s!).ToList();
+        var examples = task.Prompter.RenderExamples(labels[^1].Shots);
+        var options = labels.Select((label, l) =>
+        {
+            var full = label.Prompt.ToPlainText();
+            // As OpenCompass: the testing input is the prompt with the examples' text removed.
+            var testingInput = examples.Length > 0 ? full.Replace(examples, string.Empty, StringComparison.Ordinal) : full;
+            return new LabelPredictionRecord(label.Label, testingInput, full, scores[l].Error is null ? scores[l].Ppl : null);
+        }).ToList();
+
+        var best = TaskScorer.LowestPpl(scores);
+        var failed = scores.FirstOrDefault(s => s.Error is not null)?.Error;
+        return new PredictionRecord(options.Count > 0 ? options[0].TestingInput : string.Empty, failed is null && best >= 0 ? labels[best].Label : string.Empty, task.GoldOf(sample), failed)
+        {
+            InContextExamples = examples,
+            Labels = options,
+        };
     }
 
     /// <summary>A predictions file an earlier run (or process) wrote, or an error naming it: <paramref name="whenMissing"/> when it does not exist.</summary>
-    public static JsonObject Read(string path, string whenMissing)
+    /// <exception cref="InvalidDataException">Missing, not JSON, or not a predictions file; the message names the file.</exception>
+    public static IReadOnlyDictionary<string, PredictionRecord> Read(string path, string whenMissing)
     {
         try
         {
-            return OutputJson.ReadObject(path, "a JSON object keyed by question index");
+            return OutputJson.Read(path, RunFolderJsonContext.Readable.DictionaryStringPredictionRecord, "a JSON object keyed by question index");
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -85,8 +71,8 @@ internal static class PredictionsFile
     /// <summary>A baseline model's gen answers, as a pairwise judge compares them.</summary>
     public static IReadOnlyList<string> ReadAnswers(string path, int count, string model, string abbr)
     {
-        var root = Read(path, $"no predictions of the baseline model '{model}' for {abbr}; run the baseline on this run folder first (evaltests run --model {model} --mode infer --work-dir <work-dir> --reuse <timestamp>).");
-        return Enumerable.Range(0, count).Select(i => root[i.ToString(CultureInfo.InvariantCulture)]?["prediction"]?.GetValue<string>()
+        var records = Read(path, $"no predictions of the baseline model '{model}' for {abbr}; run the baseline on this run folder first (evaltests run --model {model} --mode infer --work-dir <work-dir> --reuse <timestamp>).");
+        return Enumerable.Range(0, count).Select(i => records.GetValueOrDefault(i.ToString(CultureInfo.InvariantCulture))?.Prediction
             ?? throw new InvalidDataException($"{path}: the baseline '{model}' has no prediction for question {i} of {abbr}.")).ToList();
     }
 }

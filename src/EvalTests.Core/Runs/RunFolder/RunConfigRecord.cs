@@ -112,23 +112,3 @@ internal sealed record ResultDetailRecord(
     string? Gold,
     string? Outcome,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Error = null);
-
-/// <summary>The run folder's typed files, one serializer (snake_case, as OpenCompass writes them).</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, IndentSize = 4, AllowTrailingCommas = true)]
-[JsonSerializable(typeof(RunConfigRecord))]
-[JsonSerializable(typeof(ResultCountsRecord))]
-[JsonSerializable(typeof(Dictionary<string, ResultDetailRecord>))]
-internal sealed partial class RunFolderJsonContext : JsonSerializerContext
-{
-    /// <summary>The context with OpenCompass's <c>ensure_ascii=False</c>: Chinese text is written as it is.</summary>
-    public static RunFolderJsonContext Readable => LazyReadable.Value;
-
-    private static readonly Lazy<RunFolderJsonContext> LazyReadable = new(() => new RunFolderJsonContext(new JsonSerializerOptions
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        IndentSize = 4,
-        AllowTrailingCommas = true,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    }));
-}
