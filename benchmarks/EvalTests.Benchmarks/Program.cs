@@ -7,5 +7,16 @@ if (args.Length > 0 && args[0] == "ratios")
     return await Ratios.RunAsync(args[1..]);
 }
 
+// `plan-ratios [model] [subjects...]`: the whole CLI against the least work (issue 19); `bare-ppl` is its bare loop's process.
+if (args.Length > 0 && args[0] == "plan-ratios")
+{
+    return await PlanRatios.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "bare-ppl")
+{
+    return PlanRatios.RunBare(args[1..]);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Workload).Assembly).Run(args);
 return 0;

@@ -4,6 +4,7 @@ using EvalTests.Onnx.Loading;
 using EvalTests.Onnx.Prompting;
 using EvalTests.Onnx.Tokenization;
 using EvalTests.Prompts;
+using EvalTests.Runs;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EvalTests.Onnx;
@@ -107,6 +108,9 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
 
     /// <summary>Tokens of a text as the model sees it, with the special tokens its tokenizer adds (BOS where it adds one).</summary>
     public IReadOnlyList<int> Encode(string text) => _tokenizer.Encode(text);
+
+    /// <summary>A prompt's ids as scoring encodes them (before truncation), for the benchmarks' bare loops.</summary>
+    internal IReadOnlyList<int> EncodeForScoring(Prompt prompt) => _prompts.Encode(prompt, forGeneration: false);
 
     /// <inheritdoc cref="PromptCodec.Render"/>
     public string Render(Prompt prompt, bool forGeneration) => _prompts.Render(prompt, forGeneration);
@@ -288,6 +292,13 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
 
     internal int LargestBatch(int promptTokens, int newTokens, int limit, long memoryBudget, double minSpeedup, CancellationToken cancellationToken)
     {
+        if (newTokens == 0 && SharesPrefixes)
+        {
+            // Scoring walks its prefix tree one row per pass, whatever the batch: the size changes neither the work nor
+            // its memory, so nothing is probed; a batch stays the unit of progress and checkpoints.
+            return Math.Min(limit, BatchSizeSetting.DefaultSize);
+        }
+
         _gate.Wait(cancellationToken);
         try
         {

@@ -139,9 +139,20 @@ public sealed class Stories260KTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
 
-        Assert.Equal(6, _model.LargestBatch(64, newTokens: 0, limit: 6, memoryBudget: long.MaxValue, minSpeedup: 0, ct));
+        Assert.Equal(6, _model.LargestBatch(48, newTokens: 4, limit: 6, memoryBudget: long.MaxValue, minSpeedup: 0, ct));
         Assert.Equal(1, _model.LargestBatch(48, newTokens: 16, limit: 6, memoryBudget: 0, minSpeedup: 0, ct));
-        Assert.Equal(1, _model.LargestBatch(64, newTokens: 0, limit: 6, memoryBudget: long.MaxValue, minSpeedup: double.PositiveInfinity, ct));
+        Assert.Equal(1, _model.LargestBatch(48, newTokens: 4, limit: 6, memoryBudget: long.MaxValue, minSpeedup: double.PositiveInfinity, ct));
+    }
+
+    [Fact]
+    public void AutoBatchSize_ForScoringThroughThePrefixTree_ProbesNothing_AsTheBatchChangesNeitherWorkNorMemory()
+    {
+        var passes = _model.Decoder.ForwardPasses;
+        var ct = TestContext.Current.CancellationToken;
+
+        Assert.Equal(16, _model.LargestBatch(64, newTokens: 0, limit: 100, memoryBudget: 0, minSpeedup: double.PositiveInfinity, ct));
+        Assert.Equal(3, _model.LargestBatch(64, newTokens: 0, limit: 3, memoryBudget: 0, minSpeedup: 0, ct));
+        Assert.Equal(passes, _model.Decoder.ForwardPasses);
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace EvalTests.Onnx.Inference;
 
 /// <summary>A prefix kept between calls: its tokens, their log-probabilities when it was scored, and its KV cache (batch of one).</summary>
-internal sealed class CachedPrefix(IReadOnlyList<int> tokens, double[]? logProbs, IReadOnlyList<OrtValue> cache, long bytes) : IDisposable
+internal sealed class CachedPrefix(IReadOnlyList<int> tokens, double[]? logProbs, IReadOnlyList<OrtValue> cache, long bytes, float[]? nextLogits = null) : IDisposable
 {
     public IReadOnlyList<int> Tokens { get; } = tokens;
 
@@ -12,6 +12,12 @@ internal sealed class CachedPrefix(IReadOnlyList<int> tokens, double[]? logProbs
     /// no more than the last position's logits.
     /// </summary>
     public double[]? LogProbs { get; } = logProbs;
+
+    /// <summary>
+    /// The logits after the prefix's last token, when scoring kept it: a sequence that continues the whole prefix then
+    /// starts on its cache as it is, with nothing run again.
+    /// </summary>
+    public float[]? NextLogits { get; } = nextLogits;
 
     /// <summary>One tensor per KV slot of the decoder, holding every token of the prefix.</summary>
     public IReadOnlyList<OrtValue> Cache { get; } = cache;
@@ -43,12 +49,15 @@ internal sealed class PrefixCache(int maxEntries, long maxBytes) : IDisposable
     public long Hits { get; private set; }
 
     /// <summary>
-    /// The entry sharing the most leading tokens with a sequence, and how many (fewer than the sequence has); scoring
-    /// needs the entry's log-probabilities (<paramref name="scored"/>), generation only its cache.
+    /// The entry that saves a sequence the most positions, and how many leading tokens they share (fewer than the sequence
+    /// has). Generation needs only an entry's cache; scoring needs its log-probabilities (<paramref name="scored"/>), and
+    /// saves every shared position of an entry it continues whole (with its <see cref="CachedPrefix.NextLogits"/>), one
+    /// fewer of any other (the last shared token runs again for its logits).
     /// </summary>
     public (CachedPrefix Entry, int Shared)? Match(IReadOnlyList<int> sequence, int minShared, bool scored)
     {
         (CachedPrefix Entry, int Shared)? best = null;
+        var bestSaved = 0;
         for (var node = _entries.First; node is not null; node = node.Next)
         {
             if (scored && node.Value.LogProbs is null)
@@ -57,9 +66,10 @@ internal sealed class PrefixCache(int maxEntries, long maxBytes) : IDisposable
             }
 
             var shared = Math.Min(PrefixTree.CommonPrefix(node.Value.Tokens, sequence), sequence.Count - 1);
-            if (shared >= minShared && shared > (best?.Shared ?? 0))
+            var saved = !scored || IsWhole(node.Value, shared) ? shared : shared - 1;
+            if (shared >= minShared && saved > bestSaved)
             {
-                best = (node.Value, shared);
+                (best, bestSaved) = ((node.Value, shared), saved);
             }
         }
 
@@ -73,9 +83,12 @@ internal sealed class PrefixCache(int maxEntries, long maxBytes) : IDisposable
         return best;
     }
 
+    /// <summary>Whether scoring continues <paramref name="entry"/> whole when a sequence shares <paramref name="shared"/> tokens with it.</summary>
+    public static bool IsWhole(CachedPrefix entry, int shared) => shared == entry.Tokens.Count && entry.NextLogits is not null;
+
     /// <summary>
-    /// Keeps a prefix; one it extends is dropped, as every match of the old one is a match of the new one (unless only
-    /// the old one has log-probabilities to offer scoring).
+    /// Keeps a prefix; one it extends is dropped when it offers nothing the new one does not (log-probabilities for
+    /// scoring, or next logits where a sequence continues it whole).
     /// </summary>
     public void Add(CachedPrefix entry)
     {
@@ -88,7 +101,10 @@ internal sealed class PrefixCache(int maxEntries, long maxBytes) : IDisposable
         for (var node = _entries.First; node is not null;)
         {
             var next = node.Next;
-            if (PrefixTree.CommonPrefix(node.Value.Tokens, entry.Tokens) == node.Value.Tokens.Count && (entry.LogProbs is not null || node.Value.LogProbs is null))
+            var old = node.Value;
+            if (PrefixTree.CommonPrefix(old.Tokens, entry.Tokens) == old.Tokens.Count
+                && (entry.LogProbs is not null || old.LogProbs is null)
+                && (old.NextLogits is null || (old.Tokens.Count == entry.Tokens.Count && entry.NextLogits is not null)))
             {
                 _entries.Remove(node);
                 node.Value.Dispose();

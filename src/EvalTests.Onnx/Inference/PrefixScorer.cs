@@ -35,10 +35,12 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
     }
 
     /// <summary>
-    /// Per-token log-probabilities of sequences scored through their prefix tree: a run of tokens shared by several
-    /// sequences (a subject's few-shot examples, a question's prompt) is run once, and what follows it continues from a
-    /// copy of its KV cache, one tree level per forward pass. A sequence that starts with a prefix kept from an earlier
-    /// call starts from that prefix's cache. Results equal <see cref="TokenLogProbs"/> on the full sequences.
+    /// Per-token log-probabilities of sequences scored through their prefix tree, the least work the scoring needs: each
+    /// run of tokens that several sequences share (a subject's few-shot examples, a question's prompt) runs once, and
+    /// every node below continues on its parent's KV cache as ONNX Runtime returned it — one row per pass, so no cache
+    /// is copied or padded. A sequence that continues a prefix kept from an earlier call whole starts on that prefix's
+    /// cache; one that shares only part of it starts on a copy of that part. Each scored position's log-softmax is taken
+    /// once and shared by every sequence below it. Results equal <see cref="TokenLogProbs"/> on the full sequences.
     /// </summary>
     /// <param name="sequences">The sequences.</param>
     /// <param name="minShared">The fewest tokens worth sharing.</param>
@@ -48,7 +50,7 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
         // logProbs[i][t] = log p(token t | tokens before t); index 0 has none.
         var logProbs = sequences.Select(s => new double[s.Count]).ToArray();
         var groups = Enumerable.Range(0, sequences.Count)
-            .GroupBy(i => prefixes.Match(sequences[i], minShared, scored: true) is { } hit ? (hit.Entry, Past: hit.Shared - 1) : (Entry: (CachedPrefix?)null, Past: 0))
+            .GroupBy(i => prefixes.Match(sequences[i], minShared, scored: true) is { } hit ? new Start(hit.Entry, hit.Shared) : new Start(null, 0))
             .ToList();
         // New prefixes are kept only once every group has run: keeping one can evict an entry a later group starts from.
         var kept = new List<CachedPrefix>();
@@ -56,16 +58,52 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
         {
             foreach (var group in groups)
             {
-                var (entry, past) = group.Key;
-                foreach (var i in entry is null ? Enumerable.Empty<int>() : group)
+                var start = group.Key;
+                var members = group.ToList();
+                IReadOnlyList<OrtValue>? past = null;
+                var copied = false;
+                var length = 0;
+                if (start.Entry is { } entry && PrefixCache.IsWhole(entry, start.Shared))
                 {
-                    // The first token after the kept part is run again (its logits score the token after it); its own
-                    // log-probability and those before it are the cached prefix's.
-                    Array.Copy(entry!.LogProbs!, 1, logProbs[i], 1, past);
+                    // The whole prefix is kept with the logits after it: its cache is the past as it is.
+                    past = entry.Cache;
+                    length = start.Shared;
+                    var scratch = new float[entry.NextLogits!.Length];
+                    foreach (var i in members)
+                    {
+                        Array.Copy(entry.LogProbs!, 1, logProbs[i], 1, length - 1);
+                        logProbs[i][length] = StepOutputs.LogSoftmax(entry.NextLogits, sequences[i][length], scratch);
+                    }
+                }
+                else if (start.Entry is { } partial)
+                {
+                    // Part of a kept prefix: a copy of that part but its last token, which runs again for its logits.
+                    length = start.Shared - 1;
+                    past = [.. partial.Cache.Select((value, i) => KvRows.CopyRows(value, forward.Signature.Cache[i], [0], length))];
+                    copied = true;
+                    members.ForEach(i => Array.Copy(partial.LogProbs!, 1, logProbs[i], 1, length));
                 }
 
-                var roots = PrefixTree.Build(sequences, group, past, minShared);
-                kept.AddRange(ScoreTree(roots, entry, past, sequences, logProbs, minShared, cancellationToken));
+                try
+                {
+                    var roots = PrefixTree.Build(sequences, members, length, minShared);
+                    foreach (var root in roots)
+                    {
+                        // A top node is kept for later calls when it is long enough and a later call may continue it:
+                        // what sequences starting fresh share (a subject's shots), or a lone node whose siblings may come
+                        // later (a question whose options did not fit in this call). Questions that continue a kept
+                        // prefix together are complete here: keeping them would only push the shots out of the cache.
+                        var keep = root.Start + root.Segment.Count >= minShared && (roots.Count == 1 || (start.Entry is null && root.Children.Count > 0));
+                        Walk(root, past, sequences, logProbs, keep ? kept : null, cancellationToken);
+                    }
+                }
+                finally
+                {
+                    if (copied)
+                    {
+                        KvRows.DisposeAll(past);
+                    }
+                }
             }
         }
         catch
@@ -78,79 +116,74 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
         return logProbs.Select(row => row.Length > 0 ? row[1..] : row).ToArray();
     }
 
+    /// <summary>Where a group of sequences starts: a kept prefix and how many tokens they share with it, or nothing.</summary>
+    private readonly record struct Start(CachedPrefix? Entry, int Shared);
+
     /// <summary>
-    /// Runs one group's tree level by level; returns its shared top nodes to be kept (a subject's shots, or a lone
-    /// question's prompt, whose shots a later question of the subject starts from).
+    /// Runs a node on its parent's cache, scores its tokens and its children's first tokens, then its children on its own
+    /// cache; the node's cache is kept into <paramref name="keep"/> (with the logits after it) or freed.
     /// </summary>
-    private List<CachedPrefix> ScoreTree(List<PrefixNode> roots, CachedPrefix? entry, int pastLength, IReadOnlyList<IReadOnlyList<int>> sequences, double[][] logProbs, int minShared, CancellationToken cancellationToken)
+    private void Walk(PrefixNode node, IReadOnlyList<OrtValue>? past, IReadOnlyList<IReadOnlyList<int>> sequences, double[][] logProbs, List<CachedPrefix>? keep, CancellationToken cancellationToken)
     {
-        var level = roots;
-        var pastMasks = roots.Select(_ => Enumerable.Repeat(1L, pastLength).ToArray()).ToList();
-        IReadOnlyList<OrtValue>? past = entry is null ? null
-            : entry.Cache.Select((value, i) => KvRows.CopyRows(value, forward.Signature.Cache[i], new int[roots.Count], pastLength)).ToList();
-        var kept = new List<(PrefixNode Node, List<OrtValue> Cache)>();
-        try
+        cancellationToken.ThrowIfCancellationRequested();
+        var end = node.Start + node.Segment.Count;
+        var (ids, mask, positions, length) = forward.RightPadOnPast([(node.Segment, node.Start, Ones(node.Start))]);
+        IReadOnlyList<OrtValue>? cache = null;
+        float[]? nextLogits = null;
+        using (var step = forward.Run(ids, 1, length, mask, positions, past, keepPresent: node.Children.Count > 0 || keep is not null))
         {
-            while (level.Count > 0)
+            var members = node.Sequences.ToList();
+            for (var j = 1; j < node.Segment.Count; j++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var rows = level.Count;
-                var (ids, mask, positions, segmentLength) = forward.RightPadOnPast(level.Select((n, r) => (n.Segment, n.Start, pastMasks[r])).ToList());
-                var total = pastLength + segmentLength;
-                using var step = forward.Run(ids, rows, segmentLength, mask, positions, past, keepPresent: level.Any(n => n.Children.Count > 0));
-                KvRows.DisposeAll(past);
-                past = null;
-
-                var next = new List<PrefixNode>();
-                var parentRows = new List<int>();
-                for (var r = 0; r < rows; r++)
-                {
-                    var node = level[r];
-                    var members = node.Sequences.ToList();
-                    for (var j = 1; j < node.Segment.Count; j++)
-                    {
-                        var value = step.LogSoftmaxAt(r, j - 1, segmentLength, node.Segment[j]);
-                        members.ForEach(i => logProbs[i][node.Start + j] = value);
-                    }
-
-                    foreach (var child in node.Children)
-                    {
-                        var value = step.LogSoftmaxAt(r, node.Segment.Count - 1, segmentLength, child.Segment[0]);
-                        child.Sequences.ToList().ForEach(i => logProbs[i][child.Start] = value);
-                        next.Add(child);
-                        parentRows.Add(r);
-                    }
-
-                    if (level == roots && node.Children.Count > 0 && node.Start + node.Segment.Count >= minShared)
-                    {
-                        kept.Add((node, step.Present.Select((value, i) => KvRows.CopyRows(value, forward.Signature.Cache[i], [r], node.Start + node.Segment.Count)).ToList()));
-                    }
-                }
-
-                if (next.Count > 0)
-                {
-                    var gather = parentRows.ToArray();
-                    past = step.Present.Select((value, i) => KvRows.CopyRows(value, forward.Signature.Cache[i], gather, total)).ToList();
-                    pastMasks = parentRows.Select(r => mask[(r * total)..((r + 1) * total)]).ToList();
-                }
-
-                level = next;
-                pastLength = total;
+                var value = step.LogSoftmaxAt(0, j - 1, length, node.Segment[j]);
+                members.ForEach(i => logProbs[i][node.Start + j] = value);
             }
 
-            var prefixes = kept.Select(k =>
+            foreach (var child in node.Children)
             {
-                var length = k.Node.Start + k.Node.Segment.Count;
-                var member = k.Node.Sequences.First();
-                return new CachedPrefix(sequences[member].Take(length).ToArray(), logProbs[member][..length], k.Cache, k.Cache.Sum(KvRows.SizeInBytes));
-            }).ToList();
-            kept.Clear();
-            return prefixes;
+                var value = step.LogSoftmaxAt(0, length - 1, length, child.Segment[0]);
+                child.Sequences.ToList().ForEach(i => logProbs[i][child.Start] = value);
+            }
+
+            if (keep is not null)
+            {
+                nextLogits = step.PositionLogits(0, length - 1, length);
+            }
+
+            if (node.Children.Count > 0 || keep is not null)
+            {
+                cache = step.TakePresent();
+            }
         }
-        finally
+
+        try
         {
-            KvRows.DisposeAll(past);
-            kept.ForEach(k => KvRows.DisposeAll(k.Cache));
+            foreach (var child in node.Children)
+            {
+                Walk(child, cache, sequences, logProbs, keep: null, cancellationToken);
+            }
         }
+        catch
+        {
+            KvRows.DisposeAll(cache);
+            throw;
+        }
+
+        if (keep is not null)
+        {
+            var member = node.Sequences.First();
+            keep.Add(new CachedPrefix(sequences[member].Take(end).ToArray(), logProbs[member][..end], cache!, cache!.Sum(KvRows.SizeInBytes), nextLogits));
+        }
+        else
+        {
+            KvRows.DisposeAll(cache);
+        }
+    }
+
+    private static long[] Ones(int count)
+    {
+        var ones = new long[count];
+        Array.Fill(ones, 1L);
+        return ones;
     }
 }

@@ -17,6 +17,7 @@ internal sealed unsafe class StepOutputs : IDisposable
     private readonly OrtValue _logits;
     private readonly void* _largeLogits;
     private readonly TensorElementType _logitsType;
+    private bool _presentTaken;
 
     public StepOutputs(IDisposableReadOnlyCollection<OrtValue> outputs, bool hasPresent, TensorElementType logitsType)
     {
@@ -127,7 +128,7 @@ internal sealed unsafe class StepOutputs : IDisposable
     /// log softmax(values)[token] = values[token] − max − log Σ exp(values − max), vectorized: it runs once per scored
     /// token over the whole vocabulary, the one piece of work per position a bare session.Run loop does not do.
     /// </summary>
-    private static double LogSoftmax(ReadOnlySpan<float> values, int token, Span<float> scratch)
+    public static double LogSoftmax(ReadOnlySpan<float> values, int token, Span<float> scratch)
     {
         // Read before scratch is written: for an fp16 graph, values are scratch.
         var logit = values[token];
@@ -166,15 +167,21 @@ internal sealed unsafe class StepOutputs : IDisposable
     /// <summary>Where a position's logits start in the [rows, seq, vocab] tensor (a long: large passes pass 2³¹ elements).</summary>
     private long Offset(int row, int position, int seq) => (((long)row * seq) + position) * Vocab;
 
+    /// <summary>
+    /// Hands the present values to the caller (the next pass's past, or a kept prefix), who disposes them; the logits are
+    /// still freed with this pass.
+    /// </summary>
+    public IReadOnlyList<OrtValue> TakePresent()
+    {
+        _presentTaken = true;
+        return Present;
+    }
+
     public void Dispose()
     {
-        if (_outputs is IDisposable collection)
+        foreach (var output in _outputs)
         {
-            collection.Dispose();
-        }
-        else
-        {
-            foreach (var output in _outputs)
+            if (!_presentTaken || ReferenceEquals(output, _logits))
             {
                 output.Dispose();
             }
