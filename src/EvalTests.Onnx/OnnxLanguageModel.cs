@@ -109,7 +109,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
     /// <summary>Tokens of a text as the model sees it, with the special tokens its tokenizer adds (BOS where it adds one).</summary>
     public IReadOnlyList<int> Encode(string text) => _tokenizer.Encode(text);
 
-    /// <summary>A prompt's ids as scoring encodes them (before truncation), for the benchmarks' bare loops.</summary>
+    /// <summary>A prompt's ids as scoring encodes them (before truncation); the benchmarks' bare loops take theirs here too.</summary>
     internal IReadOnlyList<int> EncodeForScoring(Prompt prompt) => _prompts.Encode(prompt, forGeneration: false);
 
     /// <inheritdoc cref="PromptCodec.Render"/>
@@ -201,8 +201,8 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
             var continuation = new int[requests.Count];
             for (var i = 0; i < requests.Count; i++)
             {
-                var full = _prompts.Encode(requests[i].Prompt, forGeneration: false);
-                var context = _prompts.Encode(requests[i].Prompt.WithoutLastTurn(), forGeneration: false);
+                var full = EncodeForScoring(requests[i].Prompt);
+                var context = EncodeForScoring(requests[i].Prompt.WithoutLastTurn());
                 // CUSTOM: as OpenCompass's Hugging Face models (truncation_side='left'), keep the last max_seq_len tokens.
                 var kept = Truncate(full, _contextLength);
                 continuation[i] = Math.Clamp(full.Count - context.Count, 0, Math.Max(0, kept.Count - 1));

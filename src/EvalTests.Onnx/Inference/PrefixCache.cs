@@ -3,7 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace EvalTests.Onnx.Inference;
 
 /// <summary>A prefix kept between calls: its tokens, their log-probabilities when it was scored, and its KV cache (batch of one).</summary>
-internal sealed class CachedPrefix(IReadOnlyList<int> tokens, double[]? logProbs, IReadOnlyList<OrtValue> cache, long bytes, float[]? nextLogits = null) : IDisposable
+internal sealed class CachedPrefix(IReadOnlyList<int> tokens, double[]? logProbs, IReadOnlyList<OrtValue> cache, long bytes, double[]? nextLogProbs = null) : IDisposable
 {
     public IReadOnlyList<int> Tokens { get; } = tokens;
 
@@ -14,10 +14,10 @@ internal sealed class CachedPrefix(IReadOnlyList<int> tokens, double[]? logProbs
     public double[]? LogProbs { get; } = logProbs;
 
     /// <summary>
-    /// The logits after the prefix's last token, when scoring kept it: a sequence that continues the whole prefix then
-    /// starts on its cache as it is, with nothing run again.
+    /// The log-softmax after the prefix's last token, when scoring kept it: a sequence that continues the whole prefix
+    /// then starts on its cache as it is, with nothing run again, and reads its next token's log-probability here.
     /// </summary>
-    public float[]? NextLogits { get; } = nextLogits;
+    public double[]? NextLogProbs { get; } = nextLogProbs;
 
     /// <summary>One tensor per KV slot of the decoder, holding every token of the prefix.</summary>
     public IReadOnlyList<OrtValue> Cache { get; } = cache;
@@ -51,7 +51,7 @@ internal sealed class PrefixCache(int maxEntries, long maxBytes) : IDisposable
     /// <summary>
     /// The entry that saves a sequence the most positions, and how many leading tokens they share (fewer than the sequence
     /// has). Generation needs only an entry's cache; scoring needs its log-probabilities (<paramref name="scored"/>), and
-    /// saves every shared position of an entry it continues whole (with its <see cref="CachedPrefix.NextLogits"/>), one
+    /// saves every shared position of an entry it continues whole (with its <see cref="CachedPrefix.NextLogProbs"/>), one
     /// fewer of any other (the last shared token runs again for its logits).
     /// </summary>
     public (CachedPrefix Entry, int Shared)? Match(IReadOnlyList<int> sequence, int minShared, bool scored)
@@ -84,11 +84,11 @@ internal sealed class PrefixCache(int maxEntries, long maxBytes) : IDisposable
     }
 
     /// <summary>Whether scoring continues <paramref name="entry"/> whole when a sequence shares <paramref name="shared"/> tokens with it.</summary>
-    public static bool IsWhole(CachedPrefix entry, int shared) => shared == entry.Tokens.Count && entry.NextLogits is not null;
+    public static bool IsWhole(CachedPrefix entry, int shared) => shared == entry.Tokens.Count && entry.NextLogProbs is not null;
 
     /// <summary>
     /// Keeps a prefix; one it extends is dropped when it offers nothing the new one does not (log-probabilities for
-    /// scoring, or next logits where a sequence continues it whole).
+    /// scoring, or the next log-softmax where a sequence continues it whole).
     /// </summary>
     public void Add(CachedPrefix entry)
     {
@@ -104,7 +104,7 @@ internal sealed class PrefixCache(int maxEntries, long maxBytes) : IDisposable
             var old = node.Value;
             if (PrefixTree.CommonPrefix(old.Tokens, entry.Tokens) == old.Tokens.Count
                 && (entry.LogProbs is not null || old.LogProbs is null)
-                && (old.NextLogits is null || (old.Tokens.Count == entry.Tokens.Count && entry.NextLogits is not null)))
+                && (old.NextLogProbs is null || (old.Tokens.Count == entry.Tokens.Count && entry.NextLogProbs is not null)))
             {
                 _entries.Remove(node);
                 node.Value.Dispose();

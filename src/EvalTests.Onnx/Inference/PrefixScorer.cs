@@ -65,14 +65,13 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
                 var length = 0;
                 if (start.Entry is { } entry && PrefixCache.IsWhole(entry, start.Shared))
                 {
-                    // The whole prefix is kept with the logits after it: its cache is the past as it is.
+                    // The whole prefix is kept with the log-softmax after it: its cache is the past as it is.
                     past = entry.Cache;
                     length = start.Shared;
-                    var scratch = new float[entry.NextLogits!.Length];
                     foreach (var i in members)
                     {
                         Array.Copy(entry.LogProbs!, 1, logProbs[i], 1, length - 1);
-                        logProbs[i][length] = StepOutputs.LogSoftmax(entry.NextLogits, sequences[i][length], scratch);
+                        logProbs[i][length] = entry.NextLogProbs![sequences[i][length]];
                     }
                 }
                 else if (start.Entry is { } partial)
@@ -121,16 +120,17 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
 
     /// <summary>
     /// Runs a node on its parent's cache, scores its tokens and its children's first tokens, then its children on its own
-    /// cache; the node's cache is kept into <paramref name="keep"/> (with the logits after it) or freed.
+    /// cache; the node's cache is kept into <paramref name="keep"/> (with the log-softmax after it) or freed.
     /// </summary>
     private void Walk(PrefixNode node, IReadOnlyList<OrtValue>? past, IReadOnlyList<IReadOnlyList<int>> sequences, double[][] logProbs, List<CachedPrefix>? keep, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var end = node.Start + node.Segment.Count;
         var (ids, mask, positions, length) = forward.RightPadOnPast([(node.Segment, node.Start, Ones(node.Start))]);
+        var continued = node.Children.Count > 0 || keep is not null;
         IReadOnlyList<OrtValue>? cache = null;
-        float[]? nextLogits = null;
-        using (var step = forward.Run(ids, 1, length, mask, positions, past, keepPresent: node.Children.Count > 0 || keep is not null))
+        double[]? next = null;
+        using (var step = forward.Run(ids, 1, length, mask, positions, past, keepPresent: continued))
         {
             var members = node.Sequences.ToList();
             for (var j = 1; j < node.Segment.Count; j++)
@@ -139,21 +139,17 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
                 members.ForEach(i => logProbs[i][node.Start + j] = value);
             }
 
-            foreach (var child in node.Children)
+            if (continued)
             {
-                var value = step.LogSoftmaxAt(0, length - 1, length, child.Segment[0]);
-                child.Sequences.ToList().ForEach(i => logProbs[i][child.Start] = value);
-            }
-
-            if (keep is not null)
-            {
-                nextLogits = step.PositionLogits(0, length - 1, length);
-            }
-
-            if (node.Children.Count > 0 || keep is not null)
-            {
+                // The last position's distribution, once, for every child's first token and for a kept prefix.
+                next = step.LogSoftmaxRow(0, length - 1, length);
                 cache = step.TakePresent();
             }
+        }
+
+        foreach (var child in node.Children)
+        {
+            child.Sequences.ToList().ForEach(i => logProbs[i][child.Start] = next![child.Segment[0]]);
         }
 
         try
@@ -172,7 +168,7 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
         if (keep is not null)
         {
             var member = node.Sequences.First();
-            keep.Add(new CachedPrefix(sequences[member].Take(end).ToArray(), logProbs[member][..end], cache!, cache!.Sum(KvRows.SizeInBytes), nextLogits));
+            keep.Add(new CachedPrefix(sequences[member].Take(end).ToArray(), logProbs[member][..end], cache!, cache!.Sum(KvRows.SizeInBytes), next));
         }
         else
         {

@@ -99,6 +99,25 @@ internal sealed unsafe class StepOutputs : IDisposable
     }
 
     /// <summary>
+    /// A position's whole log-softmax, from one read: for the tokens that may follow it (the children of a prefix node,
+    /// the next token of any sequence continuing a kept prefix), each looked up instead of computed again.
+    /// </summary>
+    public double[] LogSoftmaxRow(int row, int position, int seq)
+    {
+        var scratch = new float[Vocab];
+        // Copied before scratch is written: for an fp16 graph, the row is scratch.
+        var values = Row(Offset(row, position, seq), scratch).ToArray();
+        var logSum = LogSumExp(values, scratch);
+        var logProbs = new double[values.Length];
+        for (var v = 0; v < values.Length; v++)
+        {
+            logProbs[v] = values[v] - logSum;
+        }
+
+        return logProbs;
+    }
+
+    /// <summary>
     /// A position's distribution as OpenAI reports it: <paramref name="token"/>'s log-probability and the
     /// <paramref name="count"/> likeliest tokens with theirs, likeliest first (ties: lower id first), from one read.
     /// </summary>
@@ -128,7 +147,7 @@ internal sealed unsafe class StepOutputs : IDisposable
     /// log softmax(values)[token] = values[token] − max − log Σ exp(values − max), vectorized: it runs once per scored
     /// token over the whole vocabulary, the one piece of work per position a bare session.Run loop does not do.
     /// </summary>
-    public static double LogSoftmax(ReadOnlySpan<float> values, int token, Span<float> scratch)
+    private static double LogSoftmax(ReadOnlySpan<float> values, int token, Span<float> scratch)
     {
         // Read before scratch is written: for an fp16 graph, values are scratch.
         var logit = values[token];
