@@ -105,6 +105,8 @@ internal static class MinimalPpl
     private sealed class Pass(IDisposableReadOnlyCollection<OrtValue> outputs, int length) : IDisposable
     {
         private readonly int _vocab = (int)outputs[0].GetTensorTypeAndShape().Shape[^1];
+        private float[]? _scratch;
+        private double? _nextLogSum;
 
         public IReadOnlyList<OrtValue> Present => [.. outputs.Skip(1)];
 
@@ -114,23 +116,26 @@ internal static class MinimalPpl
             var sum = 0.0;
             for (var t = from + 1; t < to; t++)
             {
-                sum += LogSoftmax(t - from - 1, sequence[t]);
+                var position = t - from - 1;
+                sum += Logits(position)[sequence[t]] - LogSumExp(position);
             }
 
             return sum;
         }
 
-        /// <summary>log p of the token after this pass's last one.</summary>
-        public double ScoreNext(int token) => LogSoftmax(length - 1, token);
+        /// <summary>log p of the token after this pass's last one; the position's normalizer is taken once for all its followers.</summary>
+        public double ScoreNext(int token) => Logits(length - 1)[token] - (_nextLogSum ??= LogSumExp(length - 1));
 
-        private double LogSoftmax(int position, int token)
+        private ReadOnlySpan<float> Logits(int position) => outputs[0].GetTensorDataAsSpan<float>().Slice(position * _vocab, _vocab);
+
+        private double LogSumExp(int position)
         {
-            var row = outputs[0].GetTensorDataAsSpan<float>().Slice(position * _vocab, _vocab);
+            var row = Logits(position);
+            var scratch = _scratch ??= new float[_vocab];
             var max = TensorPrimitives.Max(row);
-            var scratch = new float[_vocab];
             TensorPrimitives.Subtract(row, max, scratch);
             TensorPrimitives.Exp(scratch, scratch);
-            return row[token] - max - Math.Log(TensorPrimitives.Sum(scratch));
+            return max + Math.Log(TensorPrimitives.Sum(scratch));
         }
 
         public void Dispose() => outputs.Dispose();
