@@ -139,50 +139,28 @@ public static class DatasetLoader
             ? ((string[])["question", "answer"], "{\"question\": …, \"answer\": \"… #### n\"}")
             : (["question_id", "category", "subcategory", "question", "reference"], "{\"question_id\", \"category\", \"subcategory\", \"question\", \"reference\", …}");
         var samples = new List<DatasetSample>();
-        var lines = text.Split('\n');
-        for (var i = 0; i < lines.Length; i++)
+        foreach (var (line, row) in JsonLinesReader.Objects(text, file, expected))
         {
-            var line = lines[i].TrimEnd('\r');
-            if (line.Trim().Length == 0)
-            {
-                continue;
-            }
-
-            JsonElement row;
-            try
-            {
-                row = JsonDocument.Parse(line).RootElement;
-            }
-            catch (JsonException ex)
-            {
-                throw new DatasetFormatException(file, i + 1, $"not a JSON object ({ex.Message}); expected {expected}");
-            }
-
-            if (row.ValueKind != JsonValueKind.Object)
-            {
-                throw new DatasetFormatException(file, i + 1, $"expected a JSON object {expected}, found {row.ValueKind}");
-            }
-
             var fields = new List<KeyValuePair<string, string>>();
             foreach (var key in keys)
             {
                 if (!row.TryGetProperty(key, out var value) || value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
                 {
-                    throw new DatasetFormatException(file, i + 1, $"the field '{key}' is missing or not a string (expected {expected})");
+                    throw new DatasetFormatException(file, line, $"the field '{key}' is missing or not a string (expected {expected})");
                 }
 
                 fields.Add(new(key == "category" ? "capability" : key, value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText()));
             }
 
-            var sample = new DatasetSample(samples.Count, i + 1, fields);
+            var sample = new DatasetSample(samples.Count, line, fields);
             if (string.IsNullOrWhiteSpace(sample.Question))
             {
-                throw new DatasetFormatException(file, i + 1, "the question is empty");
+                throw new DatasetFormatException(file, line, "the question is empty");
             }
 
             if (format == DataFormat.Gsm8kJsonl && !sample.Answer.Contains("#### ", StringComparison.Ordinal))
             {
-                throw new DatasetFormatException(file, i + 1, "the answer has no final '#### <number>' line");
+                throw new DatasetFormatException(file, line, "the answer has no final '#### <number>' line");
             }
 
             samples.Add(sample);

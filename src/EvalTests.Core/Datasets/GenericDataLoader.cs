@@ -57,37 +57,9 @@ internal static class GenericDataLoader
             : throw new DatasetFormatException(file, record.Line, $"expected {header.Count} columns ({string.Join(",", header)}), found {record.Fields.Count}"))];
     }
 
-    private static List<(int Line, List<KeyValuePair<string, string>> Fields)> JsonLines(string text, string file)
-    {
-        var rows = new List<(int, List<KeyValuePair<string, string>>)>();
-        var lines = text.Split('\n');
-        for (var i = 0; i < lines.Length; i++)
-        {
-            if (lines[i].Trim().Length == 0)
-            {
-                continue;
-            }
-
-            JsonElement row;
-            try
-            {
-                row = JsonDocument.Parse(lines[i]).RootElement;
-            }
-            catch (JsonException ex)
-            {
-                throw new DatasetFormatException(file, i + 1, $"not a JSON object ({ex.Message}); expected one object per line, e.g. {{\"question\": …, \"answer\": …}}");
-            }
-
-            if (row.ValueKind != JsonValueKind.Object)
-            {
-                throw new DatasetFormatException(file, i + 1, $"expected a JSON object per line, e.g. {{\"question\": …, \"answer\": …}}, found {row.ValueKind}");
-            }
-
-            rows.Add((i + 1, [.. row.EnumerateObject().Select(p => new KeyValuePair<string, string>(p.Name, AsPythonText(p.Value)))]));
-        }
-
-        return rows;
-    }
+    private static List<(int Line, List<KeyValuePair<string, string>> Fields)> JsonLines(string text, string file) =>
+        [.. JsonLinesReader.Objects(text, file, "one object per line, e.g. {\"question\": …, \"answer\": …}")
+            .Select(o => (o.Line, (List<KeyValuePair<string, string>>)[.. o.Row.EnumerateObject().Select(p => new KeyValuePair<string, string>(p.Name, AsPythonText(p.Value)))]))];
 
     /// <summary>A value as Python's <c>str()</c> writes it into a prompt or compares it (numbers as written, True/False/None).</summary>
     private static string AsPythonText(JsonElement value) => value.ValueKind switch
