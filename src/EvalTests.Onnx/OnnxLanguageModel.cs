@@ -59,26 +59,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
     public static OnnxLanguageModel Load(OnnxModelOptions options)
     {
         var folder = OnnxModelFolder.Open(options.ModelFolder, options.TokenizerFolder);
-        var (sessionOptions, provider) = ExecutionProviders.Create(options.Provider);
-        if (options.IntraOpThreads is { } threads)
-        {
-            sessionOptions.IntraOpNumThreads = threads;
-        }
-
-        InferenceSession session;
-        try
-        {
-            session = new InferenceSession(folder.OnnxFile, sessionOptions);
-        }
-        catch (OnnxRuntimeException ex)
-        {
-            throw new ModelLoadException($"{folder.OnnxFile}: ONNX Runtime cannot load the graph: {ex.Message}");
-        }
-        finally
-        {
-            sessionOptions.Dispose();
-        }
-
+        var (session, provider) = ExecutionProviders.OpenSession(folder.OnnxFile, options.Provider, options.IntraOpThreads);
         try
         {
             var signature = DecoderSignature.Read(session, folder.Config, folder.OnnxFile);
@@ -112,6 +93,12 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
     /// <summary>A prompt's ids as scoring encodes them (before truncation); the benchmarks' bare loops take theirs here too.</summary>
     internal IReadOnlyList<int> EncodeForScoring(Prompt prompt) => _prompts.Encode(prompt, forGeneration: false);
 
+    /// <summary>A prompt's ids as generation encodes them; the benchmarks' bare loops take theirs here too.</summary>
+    internal IReadOnlyList<int> EncodeForGeneration(Prompt prompt) => _prompts.Encode(prompt, forGeneration: true);
+
+    /// <summary>The ids that end an answer.</summary>
+    internal IReadOnlyList<int> EndOfSequenceIds => _config.EosTokenIds;
+
     /// <inheritdoc cref="PromptCodec.Render"/>
     public string Render(Prompt prompt, bool forGeneration) => _prompts.Render(prompt, forGeneration);
 
@@ -123,7 +110,7 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<GenerationResult>> GenerateAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default) =>
-        GenerateEncodedAsync(requests.Select(r => (_prompts.Encode(r.Prompt, forGeneration: true), r.Settings with { StopStrings = [.. r.Settings.StopStrings.Union(_prompts.StopWords)] })).ToList(), cancellationToken);
+        GenerateEncodedAsync(requests.Select(r => (EncodeForGeneration(r.Prompt), r.Settings with { StopStrings = [.. r.Settings.StopStrings.Union(_prompts.StopWords)] })).ToList(), cancellationToken);
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<GenerationResult>> CompleteTextsAsync(IReadOnlyList<TextCompletionRequest> requests, CancellationToken cancellationToken = default) =>
@@ -292,10 +279,12 @@ public sealed class OnnxLanguageModel : ILanguageModel, ITextCompletionModel, IT
 
     internal int LargestBatch(int promptTokens, int newTokens, int limit, long memoryBudget, double minSpeedup, CancellationToken cancellationToken)
     {
-        if (newTokens == 0 && SharesPrefixes)
+        if (SharesPrefixes)
         {
-            // Scoring walks its prefix tree one row per pass, whatever the batch: the size changes neither the work nor
-            // its memory, so nothing is probed; a batch stays the unit of progress and checkpoints.
+            // Scoring walks its prefix tree, and prompts sharing a head (a subject's shots, a chat template's system
+            // prompt) generate, one row per pass whatever the batch: the size changes neither the work nor its memory,
+            // so nothing is probed. A batch stays the unit of progress and checkpoints (and prompts that share nothing
+            // are decoded together at this size, as with the default --batch-size).
             return Math.Min(limit, BatchSizeSetting.DefaultSize);
         }
 

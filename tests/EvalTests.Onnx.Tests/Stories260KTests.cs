@@ -134,35 +134,42 @@ public sealed class Stories260KTests : IAsyncLifetime
         Assert.Contains("CPUExecutionProvider", _model.ProviderDescription, StringComparison.Ordinal);
     }
 
+    /// <summary>stories260K without prefix sharing: the plan whose batches decode together, which auto sizing probes.</summary>
+    private static OnnxLanguageModel LoadUnshared() =>
+        OnnxLanguageModel.Load(new OnnxModelOptions { ModelFolder = SharedData.Model("stories260K"), Provider = Loading.ExecutionProviderPreference.Cpu, SharePrefixes = false });
+
     [Fact]
-    public void AutoBatchSize_GrowsToTheLimitWhileMemoryLastsAndBatchingPays_AndNeverGoesBelowOne()
+    public async Task AutoBatchSize_GrowsToTheLimitWhileMemoryLastsAndBatchingPays_AndNeverGoesBelowOne()
     {
+        await using var model = LoadUnshared();
         var ct = TestContext.Current.CancellationToken;
 
-        Assert.Equal(6, _model.LargestBatch(48, newTokens: 4, limit: 6, memoryBudget: long.MaxValue, minSpeedup: 0, ct));
-        Assert.Equal(1, _model.LargestBatch(48, newTokens: 16, limit: 6, memoryBudget: 0, minSpeedup: 0, ct));
-        Assert.Equal(1, _model.LargestBatch(48, newTokens: 4, limit: 6, memoryBudget: long.MaxValue, minSpeedup: double.PositiveInfinity, ct));
+        Assert.Equal(6, model.LargestBatch(64, newTokens: 0, limit: 6, memoryBudget: long.MaxValue, minSpeedup: 0, ct));
+        Assert.Equal(1, model.LargestBatch(48, newTokens: 16, limit: 6, memoryBudget: 0, minSpeedup: 0, ct));
+        Assert.Equal(1, model.LargestBatch(64, newTokens: 0, limit: 6, memoryBudget: long.MaxValue, minSpeedup: double.PositiveInfinity, ct));
     }
 
     [Fact]
-    public void AutoBatchSize_ForScoringThroughThePrefixTree_ProbesNothing_AsTheBatchChangesNeitherWorkNorMemory()
+    public void AutoBatchSize_WhenPrefixesAreShared_ProbesNothing_AsOneRowRunsPerPassWhateverTheBatch()
     {
         var passes = _model.Decoder.ForwardPasses;
         var ct = TestContext.Current.CancellationToken;
 
         Assert.Equal(16, _model.LargestBatch(64, newTokens: 0, limit: 100, memoryBudget: 0, minSpeedup: double.PositiveInfinity, ct));
         Assert.Equal(3, _model.LargestBatch(64, newTokens: 0, limit: 3, memoryBudget: 0, minSpeedup: 0, ct));
+        Assert.Equal(16, _model.LargestBatch(40, newTokens: 24, limit: 100, memoryBudget: 0, minSpeedup: double.PositiveInfinity, ct));
         Assert.Equal(passes, _model.Decoder.ForwardPasses);
     }
 
     [Fact]
-    public void AutoBatchSize_ForGeneration_TimesDecodeStepsOnACacheOfTheFullLength()
+    public async Task AutoBatchSize_ForGeneration_TimesDecodeStepsOnACacheOfTheFullLength()
     {
-        var (passes, tokens) = (_model.Decoder.ForwardPasses, _model.Decoder.TokensRun);
+        await using var model = LoadUnshared();
+        var (passes, tokens) = (model.Decoder.ForwardPasses, model.Decoder.TokensRun);
 
-        Assert.Equal(1, _model.LargestBatch(40, newTokens: 24, limit: 1, memoryBudget: long.MaxValue, minSpeedup: 0, TestContext.Current.CancellationToken));
+        Assert.Equal(1, model.LargestBatch(40, newTokens: 24, limit: 1, memoryBudget: long.MaxValue, minSpeedup: 0, TestContext.Current.CancellationToken));
 
         // One probe of one row: a pass over 60 tokens, then 4 one-token steps that bring its cache to 40 + 24.
-        Assert.Equal((5, 64), (_model.Decoder.ForwardPasses - passes, _model.Decoder.TokensRun - tokens));
+        Assert.Equal((5, 64), (model.Decoder.ForwardPasses - passes, model.Decoder.TokensRun - tokens));
     }
 }

@@ -10,21 +10,80 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
 {
     /// <summary>
     /// Greedy decoding of a batch. When the prompts share at least <paramref name="minShared"/> leading tokens (a
-    /// subject's few-shot examples; for a batch of one, its prompt), that prefix is run once (from a kept prefix where an
-    /// earlier call ran its start), kept for later calls, and its KV cache copied to every row; only the rest of each
-    /// prompt is run, right-padded. Otherwise rows are left-padded to one length. Each step then feeds one token per
-    /// row and the previous step's present KV values. A row stops at an EOS id or when <paramref name="shouldStop"/>
-    /// says so; the batch stops when every row has stopped or <paramref name="maxNewTokens"/> is reached.
+    /// subject's few-shot examples; for a batch of one, its prompt), that head runs once (from a kept prefix where an
+    /// earlier call ran it, whole or in part) and is kept for later calls; then each prompt's own tokens run on the
+    /// head's KV cache as it is and the prompt is decoded, one row per pass: no cache is copied or padded. Otherwise the
+    /// rows are left-padded to one length and decoded together. Each step feeds one token per row and the previous
+    /// step's present KV values. A row stops at an EOS id or when <paramref name="shouldStop"/> says so; decoding stops
+    /// when every row has stopped or <paramref name="maxNewTokens"/> is reached.
     /// </summary>
     public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens, IReadOnlyCollection<int> eosIds,
         Func<int, IReadOnlyList<int>, bool>? shouldStop = null, int minShared = int.MaxValue, IReadOnlyList<TokenSampler>? samplers = null, int? logProbs = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
+        var shared = prompts.Min(p => p.Count) - 1;
+        foreach (var prompt in prompts.Skip(1))
+        {
+            shared = Math.Min(shared, PrefixTree.CommonPrefix(prompts[0], prompt));
+        }
+
+        var decoding = new Decoding(maxNewTokens, eosIds, shouldStop, samplers, logProbs);
+        if (shared >= minShared)
+        {
+            return OnSharedHead(prompts, shared, minShared, decoding, cancellationToken);
+        }
+
+        var (ids, mask, positions, length) = forward.LeftPad(prompts);
+        var step = forward.Run(ids, prompts.Count, length, mask, positions, past: null, keepPresent: maxNewTokens > 1);
+        return Decode(prompts, Enumerable.Range(0, prompts.Count).ToArray(), step, mask, length, Enumerable.Repeat(length - 1, prompts.Count).ToArray(), decoding, cancellationToken);
+    }
+
+    /// <summary>What decoding asks for, beside the prompts.</summary>
+    private sealed record Decoding(int MaxNewTokens, IReadOnlyCollection<int> EosIds, Func<int, IReadOnlyList<int>, bool>? ShouldStop, IReadOnlyList<TokenSampler>? Samplers, int? LogProbs);
+
+    /// <summary>
+    /// The prompts' shared head from (and into) the kept prefixes, then each prompt alone on the head's cache: its own
+    /// tokens, then its answer.
+    /// </summary>
+    private List<GeneratedSequence> OnSharedHead(IReadOnlyList<IReadOnlyList<int>> prompts, int shared, int minShared, Decoding decoding, CancellationToken cancellationToken)
+    {
+        var (head, kept) = RunHead(prompts[0], shared, minShared);
+        try
+        {
+            var pastMask = Ones(shared);
+            var sequences = new List<GeneratedSequence>(prompts.Count);
+            for (var b = 0; b < prompts.Count; b++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var (ids, mask, positions, length) = forward.RightPadOnPast([([.. prompts[b].Skip(shared)], shared, pastMask)]);
+                var step = forward.Run(ids, 1, length, mask, positions, head, keepPresent: decoding.MaxNewTokens > 1);
+                sequences.Add(Decode([prompts[b]], [b], step, mask, length, [length - 1], decoding, cancellationToken)[0]);
+            }
+
+            return sequences;
+        }
+        finally
+        {
+            // Kept once every row has run on it: keeping can evict (and free) what a row still needs.
+            if (kept is not null)
+            {
+                prefixes.Add(kept);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Decodes rows from their prompt pass; <paramref name="rows"/> are their indices in the caller's batch (for the
+    /// stop callback and the samplers).
+    /// </summary>
+    private List<GeneratedSequence> Decode(IReadOnlyList<IReadOnlyList<int>> prompts, int[] rows, StepOutputs step, long[] mask, int length, int[] lastIndex, Decoding decoding, CancellationToken cancellationToken)
+    {
+        var (maxNewTokens, eosIds, shouldStop, samplers, logProbs) = decoding;
         var batch = prompts.Count;
         var outputs = prompts.Select(_ => new List<int>()).ToArray();
         var scored = logProbs is null ? null : prompts.Select(_ => new List<GeneratedToken>()).ToArray();
         var finished = new bool[batch];
         var hitEos = new bool[batch];
-        var (step, mask, length, lastIndex) = PromptPass(prompts, keepPresent: maxNewTokens > 1, minShared, cancellationToken);
         var lastPosition = Enumerable.Range(0, batch).Select(b => (long)prompts[b].Count - 1).ToArray();
         var runningMask = mask.ToList();
         var total = mask.Length / batch;
@@ -38,7 +97,7 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
                 var seq = generated == 0 ? length : 1;
                 for (var b = 0; b < batch; b++)
                 {
-                    var token = (samplers?[b] ?? TokenSampler.Greedy).Choose(step, b, generated == 0 ? lastIndex[b] : 0, seq);
+                    var token = (samplers?[rows[b]] ?? TokenSampler.Greedy).Choose(step, b, generated == 0 ? lastIndex[b] : 0, seq);
                     next[b] = finished[b] ? forward.PadId : token;
                     if (finished[b])
                     {
@@ -59,7 +118,7 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
                         scored[b].Add(new GeneratedToken(token, logProb, top));
                     }
 
-                    if (shouldStop?.Invoke(b, outputs[b]) == true)
+                    if (shouldStop?.Invoke(rows[b], outputs[b]) == true)
                     {
                         finished[b] = true;
                     }
@@ -103,62 +162,46 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
     }
 
     /// <summary>
-    /// The first pass of generation: the prompts' logits and KV cache, the attention mask so far, the pass's sequence
-    /// length and where each row's last prompt token sits in it. When the prompts share at least
-    /// <paramref name="minShared"/> leading tokens, that head runs once, from a kept prefix when an earlier call ran its
-    /// start (a subject's shots), and is kept in turn for the next call.
+    /// The KV cache of the head (the first <paramref name="shared"/> tokens of <paramref name="prompt"/>): a kept
+    /// prefix's cache as it is when the head is that prefix, else the head run once — on a kept prefix it continues
+    /// whole, on a copy of the part it shares with one, or from nothing — and returned with the entry to keep for later
+    /// calls (which then owns the cache).
     /// </summary>
-    private (StepOutputs Step, long[] Mask, int Length, int[] LastIndex) PromptPass(IReadOnlyList<IReadOnlyList<int>> prompts, bool keepPresent, int minShared, CancellationToken cancellationToken)
+    private (IReadOnlyList<OrtValue> Cache, CachedPrefix? Kept) RunHead(IReadOnlyList<int> prompt, int shared, int minShared)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        var batch = prompts.Count;
-        var shared = prompts.Min(p => p.Count) - 1;
-        foreach (var prompt in prompts.Skip(1))
+        // Matched with one token past the head, so that a kept prefix equal to the head counts whole.
+        var hit = prefixes.Match([.. prompt.Take(shared + 1)], minShared, scored: false);
+        var start = hit?.Shared ?? 0;
+        var partial = hit is { } h && h.Shared < h.Entry.Tokens.Count;
+        var past = hit is not { } found ? null
+            : partial ? [.. found.Entry.Cache.Select((value, i) => KvRows.CopyRows(value, forward.Signature.Cache[i], [0], start))]
+            : found.Entry.Cache;
+        if (start == shared)
         {
-            shared = Math.Min(shared, PrefixTree.CommonPrefix(prompts[0], prompt));
+            // The whole head is kept: that prefix's cache as it is, or the copy of the part of a longer one, kept in turn.
+            return partial ? (past!, new CachedPrefix([.. prompt.Take(shared)], logProbs: null, past!, past!.Sum(KvRows.SizeInBytes))) : (past!, null);
         }
 
-        if (shared < minShared)
-        {
-            var (ids, mask, positions, length) = forward.LeftPad(prompts);
-            return (forward.Run(ids, batch, length, mask, positions, past: null, keepPresent), mask, length, Enumerable.Repeat(length - 1, batch).ToArray());
-        }
-
-        var past = RunHead(prompts[0].Take(shared).ToList(), batch, minShared);
         try
         {
-            var pastMask = Enumerable.Repeat(1L, shared).ToArray();
-            var (ids, mask, positions, length) = forward.RightPadOnPast(prompts.Select(p => ((IReadOnlyList<int>)p.Skip(shared).ToList(), shared, pastMask)).ToList());
-            cancellationToken.ThrowIfCancellationRequested();
-            var step = forward.Run(ids, batch, length, mask, positions, past, keepPresent);
-            return (step, mask, length, prompts.Select(p => p.Count - shared - 1).ToArray());
+            var (ids, mask, positions, length) = forward.RightPadOnPast([([.. prompt.Skip(start).Take(shared - start)], start, Ones(start))]);
+            using var step = forward.Run(ids, 1, length, mask, positions, past, keepPresent: true);
+            var cache = step.TakePresent();
+            return (cache, new CachedPrefix([.. prompt.Take(shared)], logProbs: null, cache, cache.Sum(KvRows.SizeInBytes)));
         }
         finally
         {
-            KvRows.DisposeAll(past);
+            if (partial)
+            {
+                KvRows.DisposeAll(past);
+            }
         }
     }
 
-    /// <summary>
-    /// The KV cache of a head every row shares, copied to <paramref name="rows"/> rows: the part a kept prefix covers is
-    /// taken from it, the rest run once; the whole head is kept for later calls.
-    /// </summary>
-    private List<OrtValue> RunHead(List<int> head, int rows, int minShared)
+    private static long[] Ones(int count)
     {
-        var hit = prefixes.Match(head, minShared, scored: false);
-        var start = hit?.Shared ?? 0;
-        var kept = hit is { } h ? h.Entry.Cache.Select((value, i) => KvRows.CopyRows(value, forward.Signature.Cache[i], [0], start)).ToList() : null;
-        try
-        {
-            var (ids, mask, positions, length) = forward.RightPadOnPast([(head.Skip(start).ToList(), start, Enumerable.Repeat(1L, start).ToArray())]);
-            using var step = forward.Run(ids, 1, length, mask, positions, kept, keepPresent: true);
-            var cache = step.Present.Select((value, i) => KvRows.CopyRows(value, forward.Signature.Cache[i], [0], head.Count)).ToList();
-            prefixes.Add(new CachedPrefix(head, logProbs: null, cache, cache.Sum(KvRows.SizeInBytes)));
-            return step.Present.Select((value, i) => KvRows.CopyRows(value, forward.Signature.Cache[i], new int[rows], head.Count)).ToList();
-        }
-        finally
-        {
-            KvRows.DisposeAll(kept);
-        }
+        var ones = new long[count];
+        Array.Fill(ones, 1L);
+        return ones;
     }
 }

@@ -20,7 +20,31 @@ internal static class ExecutionProviders
 {
     private const string Cuda = "CUDAExecutionProvider";
 
-    public static (SessionOptions Options, string Description) Create(ExecutionProviderPreference preference)
+    /// <summary>The graph's session on the preferred provider, and which provider runs it (one line, for the user).</summary>
+    /// <exception cref="ModelLoadException">ONNX Runtime cannot load the graph.</exception>
+    public static (InferenceSession Session, string Description) OpenSession(string onnxFile, ExecutionProviderPreference preference, int? intraOpThreads)
+    {
+        var (options, description) = Create(preference);
+        try
+        {
+            if (intraOpThreads is { } threads)
+            {
+                options.IntraOpNumThreads = threads;
+            }
+
+            return (new InferenceSession(onnxFile, options), description);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelLoadException($"{onnxFile}: ONNX Runtime cannot load the graph: {ex.Message}");
+        }
+        finally
+        {
+            options.Dispose();
+        }
+    }
+
+    private static (SessionOptions Options, string Description) Create(ExecutionProviderPreference preference)
     {
         var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         if (preference == ExecutionProviderPreference.Cpu)
