@@ -8,12 +8,16 @@ namespace EvalTests.Benchmarks;
 
 /// <summary>
 /// <c>plan-ratios</c>: the whole <c>evaltests run</c> process against the least work its job needs (issue 19), from one
-/// run: C-Eval ppl on the given subjects, every question; the bare minimal loop (<see cref="MinimalPpl"/>) in a process of
-/// its own; the CLI at several fixed batch sizes and at <c>auto</c>; each the best of three, interleaved. Prints wall times, positions and peak RSS, and the
-/// ratios harness ÷ bare, positions harness ÷ minimal, auto ÷ best fixed, peak RSS harness ÷ bare.
+/// run, for C-Eval ppl and gen on the given subjects, every question: a bare minimal loop (<see cref="MinimalPpl"/>,
+/// <see cref="MinimalGen"/>) in a process of its own, the CLI at fixed batch sizes and at <c>auto</c>; each the best of
+/// three, interleaved. Prints wall times, positions and peak RSS, and the ratios harness ÷ bare, positions harness ÷
+/// minimal, auto ÷ best fixed, peak RSS harness ÷ bare.
 /// </summary>
 public static class PlanRatios
 {
+    /// <summary>The answer length both sides generate: the CLI's default <c>max_out_len</c> for C-Eval gen.</summary>
+    private const int MaxOutLen = 100;
+
     public static async Task<int> RunAsync(string[] args)
     {
         var model = args.Length > 0 ? args[0] : "llama-6M-random";
@@ -25,84 +29,118 @@ public static class PlanRatios
             return 2;
         }
 
-        Console.WriteLine($"model {model}, C-Eval ppl {string.Join(' ', subjects)}, every question, {Environment.ProcessorCount} cores");
-        var sequencesFile = Path.Combine(Path.GetTempPath(), $"evaltests-plan-{Environment.ProcessId}.json");
-        try
-        {
-            await File.WriteAllTextAsync(sequencesFile, JsonSerializer.Serialize(await SequencesAsync(model, subjects)));
-            var self = typeof(PlanRatios).Assembly.Location;
-            var onnx = Path.Combine(Workload.SharedRoot, "models", model, "onnx", "model.onnx");
-            var sides = new List<(string Name, string[] Arguments)> { ("bare", [self, "bare-ppl", onnx, sequencesFile]) };
-            foreach (var batch in new[] { "16", "4", "1", "auto" })
-            {
-                var work = Path.Combine(Path.GetTempPath(), $"evaltests-plan-{Environment.ProcessId}-{batch}");
-                sides.Add((batch, [cli, "run", "--model", model, "--datasets", "ceval_ppl", "--subsets", .. subjects, "--batch-size", batch, "-w", work]));
-            }
+        Console.WriteLine($"model {model}, C-Eval {string.Join(' ', subjects)}, every question, {Environment.ProcessorCount} cores; each the best of three");
+        var (ppl, gen, eos) = await SequencesAsync(model, subjects);
+        await CompareAsync("ppl", ppl, ["16", "4", "1", "auto"]);
+        await CompareAsync("gen", gen, ["16", "4", "auto"], $"{MaxOutLen}", string.Join(',', eos));
+        return 0;
 
-            // Best of three, the sides interleaved so that a slow spell of the machine falls on all of them.
-            var best = new Dictionary<string, Measured>();
-            for (var repetition = 0; repetition < 3; repetition++)
+        async Task CompareAsync(string mode, object sequences, string[] batchSizes, params string[] bareOptions)
+        {
+            var sequencesFile = Path.Combine(Path.GetTempPath(), $"evaltests-plan-{Environment.ProcessId}-{mode}.json");
+            await File.WriteAllTextAsync(sequencesFile, JsonSerializer.Serialize(sequences));
+            try
             {
-                foreach (var (name, arguments) in sides)
+                var onnx = Path.Combine(Workload.SharedRoot, "models", model, "onnx", "model.onnx");
+                var sides = new List<(string Name, string[] Arguments)> { ("bare", [typeof(PlanRatios).Assembly.Location, $"bare-{mode}", onnx, sequencesFile, .. bareOptions]) };
+                foreach (var batch in batchSizes)
                 {
-                    var measured = await MeasureAsync(arguments);
-                    if (name != "bare")
-                    {
-                        Directory.Delete(arguments[^1], recursive: true);
-                    }
-
-                    best[name] = best.TryGetValue(name, out var earlier) && earlier.Wall <= measured.Wall ? earlier : measured;
+                    var work = Path.Combine(Path.GetTempPath(), $"evaltests-plan-{Environment.ProcessId}-{mode}-{batch}");
+                    sides.Add((batch, [cli, "run", "--model", model, "--datasets", $"ceval_{mode}", "--subsets", .. subjects, "--batch-size", batch, "--max-out-len", $"{MaxOutLen}", "-w", work]));
                 }
-            }
 
-            var bare = best["bare"];
-            var bareLine = Regex.Match(bare.Output, @"positions (\d+) loop ([\d.]+) s");
-            var minimal = long.Parse(bareLine.Groups[1].Value, CultureInfo.InvariantCulture);
-            Console.WriteLine(FormattableString.Invariant($"bare minimal loop: {bare.Wall.TotalSeconds:F1} s as a process ({bareLine.Groups[2].Value} s the loop), {minimal:N0} positions, peak RSS {bare.PeakBytes / 1e9:F2} GB"));
-            var runs = new List<(string Batch, Measured Run, long Positions)>();
-            foreach (var (batch, run) in best.Where(b => b.Key != "bare"))
+                var best = await BestOfThreeAsync(sides);
+                Report(mode, best);
+            }
+            finally
             {
-                var positions = Regex.Match(run.Output, @"positions run ([\d,]+)") is { Success: true } m ? long.Parse(m.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : -1;
-                runs.Add((batch, run, positions));
-                Console.WriteLine(FormattableString.Invariant($"evaltests run --batch-size {batch}: {run.Wall.TotalSeconds:F1} s, {positions:N0} positions, peak RSS {run.PeakBytes / 1e9:F2} GB"));
+                File.Delete(sequencesFile);
             }
-
-            var fixedRuns = runs.Where(r => r.Batch != "auto").ToList();
-            var fastest = fixedRuns.MinBy(r => r.Run.Wall);
-            var standard = runs[0];
-            var auto = runs[^1];
-            Console.WriteLine(FormattableString.Invariant($"harness (batch 16) ÷ bare minimal, whole processes: {standard.Run.Wall / bare.Wall:F2} (target <= 1.10)"));
-            Console.WriteLine(FormattableString.Invariant($"positions harness ÷ minimal: {(double)standard.Positions / minimal:F3} (target 1.000)"));
-            Console.WriteLine(FormattableString.Invariant($"auto ÷ best fixed (batch {fastest.Batch}): {auto.Run.Wall / fastest.Run.Wall:F2} (target <= 1.05)"));
-            Console.WriteLine(FormattableString.Invariant($"peak RSS harness ÷ bare: {(double)standard.Run.PeakBytes / bare.PeakBytes:F2} (target <= 2)"));
-            return 0;
-        }
-        finally
-        {
-            File.Delete(sequencesFile);
         }
     }
 
-    /// <summary><c>bare-ppl ONNX SEQUENCES</c>: the bare minimal loop alone, as a process of its own.</summary>
-    public static int RunBare(string[] args)
+    /// <summary><c>bare-ppl ONNX SEQUENCES</c> / <c>bare-gen ONNX SEQUENCES MAX_OUT_LEN EOS_IDS</c>: a bare loop alone, as a process of its own.</summary>
+    public static int RunBare(string mode, string[] args)
     {
-        var subjects = JsonSerializer.Deserialize<int[][][][]>(File.ReadAllText(args[1]))!;
         using var session = new InferenceSession(args[0]);
-        var outcome = MinimalPpl.Run(session, subjects);
-        Console.WriteLine(FormattableString.Invariant($"positions {outcome.Positions} loop {outcome.Elapsed.TotalSeconds:F2} s log-likelihood sum {outcome.LogLikelihoodSum:F4}"));
+        if (mode == "ppl")
+        {
+            var ppl = MinimalPpl.Run(session, JsonSerializer.Deserialize<int[][][][]>(File.ReadAllText(args[1]))!);
+            Console.WriteLine(FormattableString.Invariant($"positions {ppl.Positions} loop {ppl.Elapsed.TotalSeconds:F2} s log-likelihood sum {ppl.LogLikelihoodSum:F4}"));
+        }
+        else
+        {
+            var eos = args[3].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(id => int.Parse(id, CultureInfo.InvariantCulture)).ToHashSet();
+            var gen = MinimalGen.Run(session, JsonSerializer.Deserialize<int[][][]>(File.ReadAllText(args[1]))!, int.Parse(args[2], CultureInfo.InvariantCulture), eos);
+            Console.WriteLine(FormattableString.Invariant($"positions {gen.Positions} loop {gen.Elapsed.TotalSeconds:F2} s generated {gen.Generated} checksum {gen.Checksum}"));
+        }
+
         return 0;
     }
 
-    /// <summary>Every option's token sequence, as the harness renders and encodes them: subject → question → option.</summary>
-    private static async Task<int[][][][]> SequencesAsync(string model, string[] subjects)
+    private static void Report(string mode, Dictionary<string, Measured> best)
+    {
+        var bare = best["bare"];
+        var bareLine = Regex.Match(bare.Output, @"positions (\d+) loop ([\d.]+) s");
+        var minimal = long.Parse(bareLine.Groups[1].Value, CultureInfo.InvariantCulture);
+        Console.WriteLine(FormattableString.Invariant($"{mode}: bare minimal loop: {bare.Wall.TotalSeconds:F1} s as a process ({bareLine.Groups[2].Value} s the loop), {minimal:N0} positions, peak RSS {bare.PeakBytes / 1e9:F2} GB"));
+        var runs = new List<(string Batch, Measured Run, long Positions)>();
+        foreach (var (batch, run) in best.Where(b => b.Key != "bare"))
+        {
+            var positions = Regex.Match(run.Output, @"positions run ([\d,]+)") is { Success: true } m ? long.Parse(m.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture) : -1;
+            runs.Add((batch, run, positions));
+            Console.WriteLine(FormattableString.Invariant($"{mode}: evaltests run --batch-size {batch}: {run.Wall.TotalSeconds:F1} s, {positions:N0} positions, peak RSS {run.PeakBytes / 1e9:F2} GB"));
+        }
+
+        var fastest = runs.Where(r => r.Batch != "auto").MinBy(r => r.Run.Wall);
+        var standard = runs[0];
+        var auto = runs[^1];
+        Console.WriteLine(FormattableString.Invariant($"{mode}: harness (batch {standard.Batch}) ÷ bare minimal, whole processes: {standard.Run.Wall / bare.Wall:F2} (target <= 1.10)"));
+        Console.WriteLine(FormattableString.Invariant($"{mode}: positions harness ÷ minimal: {(double)standard.Positions / minimal:F3} (target 1.000)"));
+        Console.WriteLine(FormattableString.Invariant($"{mode}: auto ÷ best fixed (batch {fastest.Batch}): {auto.Run.Wall / fastest.Run.Wall:F2} (target <= 1.05)"));
+        Console.WriteLine(FormattableString.Invariant($"{mode}: peak RSS harness ÷ bare: {(double)standard.Run.PeakBytes / bare.PeakBytes:F2} (target <= 2)"));
+    }
+
+    /// <summary>The best of three runs of each side, the sides interleaved so that a slow spell of the machine falls on all of them.</summary>
+    private static async Task<Dictionary<string, Measured>> BestOfThreeAsync(List<(string Name, string[] Arguments)> sides)
+    {
+        var best = new Dictionary<string, Measured>();
+        for (var repetition = 0; repetition < 3; repetition++)
+        {
+            foreach (var (name, arguments) in sides)
+            {
+                var measured = await MeasureAsync(arguments);
+                if (name != "bare")
+                {
+                    Directory.Delete(arguments[^1], recursive: true);
+                }
+
+                best[name] = best.TryGetValue(name, out var earlier) && earlier.Wall <= measured.Wall ? earlier : measured;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// Every option's token sequence (subject → question → option) and every gen prompt's (subject → question), as the
+    /// harness renders and encodes them, and the model's end-of-sequence ids.
+    /// </summary>
+    private static async Task<(int[][][][] Ppl, int[][][] Gen, IReadOnlyList<int> Eos)> SequencesAsync(string model, string[] subjects)
     {
         await using var harness = Workload.Load(model);
-        return [.. subjects.Select(subject =>
+        var context = harness.Descriptor.MaxSequenceLength;
+        int[][][][] ppl = [.. subjects.Select(subject =>
         {
             var (prompter, samples) = Workload.Subject("ceval_ppl", subject);
-            return samples.Select(s => prompter.BuildPerplexity(s, harness, harness.Descriptor.MaxSequenceLength)
-                .Select(p => harness.EncodeForScoring(p.Prompt).ToArray()).ToArray()).ToArray();
+            return samples.Select(s => prompter.BuildPerplexity(s, harness, context).Select(p => harness.EncodeForScoring(p.Prompt).ToArray()).ToArray()).ToArray();
         })];
+        int[][][] gen = [.. subjects.Select(subject =>
+        {
+            var (prompter, samples) = Workload.Subject("ceval_gen", subject);
+            return samples.Select(s => harness.EncodeForGeneration(prompter.BuildGeneration(s, harness, context - MaxOutLen).Prompt).ToArray()).ToArray();
+        })];
+        return (ppl, gen, harness.EndOfSequenceIds);
     }
 
     private sealed record Measured(TimeSpan Wall, long PeakBytes, string Output);
