@@ -122,6 +122,14 @@ internal sealed class ForwardPass : IDisposable
         return (ids, mask, positions, length);
     }
 
+    /// <summary>One row continuing a past of <paramref name="start"/> tokens, every one of them attended to.</summary>
+    public (long[] Ids, long[] Mask, long[] Positions, int Length) OneRowOnPast(IReadOnlyList<int> tokens, int start)
+    {
+        var pastMask = new long[start];
+        Array.Fill(pastMask, 1L);
+        return RightPadOnPast([(tokens, start, pastMask)]);
+    }
+
     /// <summary>Rows left-padded to one length, with the attention mask and position ids Hugging Face would give them.</summary>
     public (long[] Ids, long[] Mask, long[] Positions, int Length) LeftPad(IReadOnlyList<IReadOnlyList<int>> rows)
     {

@@ -50,12 +50,11 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
         var (head, kept) = RunHead(prompts[0], shared, minShared);
         try
         {
-            var pastMask = Ones(shared);
             var sequences = new List<GeneratedSequence>(prompts.Count);
             for (var b = 0; b < prompts.Count; b++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var (ids, mask, positions, length) = forward.RightPadOnPast([([.. prompts[b].Skip(shared)], shared, pastMask)]);
+                var (ids, mask, positions, length) = forward.OneRowOnPast([.. prompts[b].Skip(shared)], shared);
                 var step = forward.Run(ids, 1, length, mask, positions, head, keepPresent: decoding.MaxNewTokens > 1);
                 sequences.Add(Decode([prompts[b]], [b], step, mask, length, [length - 1], decoding, cancellationToken)[0]);
             }
@@ -184,7 +183,7 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
 
         try
         {
-            var (ids, mask, positions, length) = forward.RightPadOnPast([([.. prompt.Skip(start).Take(shared - start)], start, Ones(start))]);
+            var (ids, mask, positions, length) = forward.OneRowOnPast([.. prompt.Skip(start).Take(shared - start)], start);
             using var step = forward.Run(ids, 1, length, mask, positions, past, keepPresent: true);
             var cache = step.TakePresent();
             return (cache, new CachedPrefix([.. prompt.Take(shared)], logProbs: null, cache, cache.Sum(KvRows.SizeInBytes)));
@@ -196,12 +195,5 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
                 KvRows.DisposeAll(past);
             }
         }
-    }
-
-    private static long[] Ones(int count)
-    {
-        var ones = new long[count];
-        Array.Fill(ones, 1L);
-        return ones;
     }
 }

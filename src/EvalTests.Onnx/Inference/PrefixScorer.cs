@@ -126,7 +126,7 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var end = node.Start + node.Segment.Count;
-        var (ids, mask, positions, length) = forward.RightPadOnPast([(node.Segment, node.Start, Ones(node.Start))]);
+        var (ids, mask, positions, length) = forward.OneRowOnPast(node.Segment, node.Start);
         var continued = node.Children.Count > 0 || keep is not null;
         IReadOnlyList<OrtValue>? cache = null;
         double[]? next = null;
@@ -174,12 +174,5 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
         {
             KvRows.DisposeAll(cache);
         }
-    }
-
-    private static long[] Ones(int count)
-    {
-        var ones = new long[count];
-        Array.Fill(ones, 1L);
-        return ones;
     }
 }
