@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
@@ -76,27 +77,47 @@ internal sealed unsafe class StepOutputs : IDisposable
 
     public int ArgMax(int row, int position, int seq)
     {
-        var vocab = Vocab;
-        Span<float> scratch = vocab <= 4096 ? stackalloc float[vocab] : new float[vocab];
-        var values = Row(Offset(row, position, seq), scratch);
-        var best = 0;
-        for (var v = 1; v < values.Length; v++)
+        var rented = RentScratch();
+        try
         {
-            if (values[v] > values[best])
+            var values = Row(Offset(row, position, seq), rented.AsSpan(0, Vocab));
+            var best = 0;
+            for (var v = 1; v < values.Length; v++)
             {
-                best = v;
+                if (values[v] > values[best])
+                {
+                    best = v;
+                }
             }
-        }
 
-        return best;
+            return best;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
     }
 
     public double LogSoftmaxAt(int row, int position, int seq, int token)
     {
-        var vocab = Vocab;
-        Span<float> scratch = vocab <= 4096 ? stackalloc float[vocab] : new float[vocab];
-        return LogSoftmax(Row(Offset(row, position, seq), scratch), token, scratch);
+        var rented = RentScratch();
+        try
+        {
+            var scratch = rented.AsSpan(0, Vocab);
+            return LogSoftmax(Row(Offset(row, position, seq), scratch), token, scratch);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
     }
+
+    /// <summary>
+    /// A scratch row from the shared pool: <see cref="ArgMax"/> and <see cref="LogSoftmaxAt"/> run once per generated or
+    /// scored token, and a large vocabulary's row (151,936 floats: 600 KB) would otherwise be a fresh large-object
+    /// allocation each time.
+    /// </summary>
+    private float[] RentScratch() => ArrayPool<float>.Shared.Rent(Vocab);
 
     /// <summary>
     /// A position's whole log-softmax, from one read: for the tokens that may follow it (the children of a prefix node,
