@@ -20,6 +20,9 @@ public static class PlanRatios
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // --only ppl|gen measures one mode (each takes minutes); by default both.
+        var only = args.Length > 1 && args[0] == "--only" ? args[1] : null;
+        args = only is null ? args : args[2..];
         var model = args.Length > 0 ? args[0] : "llama-6M-random";
         string[] subjects = args.Length > 1 ? args[1..] : ["computer_network", "law", "high_school_physics"];
         var cli = Path.Combine(RepositoryRoot(), "src", "EvalTests.Cli", "bin", "Release", "net10.0", "evaltests.dll");
@@ -31,8 +34,16 @@ public static class PlanRatios
 
         Console.WriteLine($"model {model}, C-Eval {string.Join(' ', subjects)}, every question, {Environment.ProcessorCount} cores; each the best of three");
         var (ppl, gen, eos) = await SequencesAsync(model, subjects);
-        await CompareAsync("ppl", ppl, ["16", "4", "1", "auto"]);
-        await CompareAsync("gen", gen, ["16", "4", "auto"], $"{MaxOutLen}", string.Join(',', eos));
+        if (only is null or "ppl")
+        {
+            await CompareAsync("ppl", ppl, ["16", "4", "1", "auto"]);
+        }
+
+        if (only is null or "gen")
+        {
+            await CompareAsync("gen", gen, ["16", "4", "auto"], $"{MaxOutLen}", string.Join(',', eos));
+        }
+
         return 0;
 
         async Task CompareAsync(string mode, object sequences, string[] batchSizes, params string[] bareOptions)

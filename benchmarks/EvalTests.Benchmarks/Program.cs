@@ -7,7 +7,7 @@ if (args.Length > 0 && args[0] == "ratios")
     return await Ratios.RunAsync(args[1..]);
 }
 
-// `plan-ratios [model] [subjects...]`: the whole CLI against the least work (issue 19); `bare-ppl`/`bare-gen` are its bare loops' processes.
+// `plan-ratios [--only ppl|gen] [model] [subjects...]`: the whole CLI against the least work (issue 19); `bare-ppl`/`bare-gen` are its bare loops' processes.
 if (args.Length > 0 && args[0] == "plan-ratios")
 {
     return await PlanRatios.RunAsync(args[1..]);

@@ -161,6 +161,38 @@ public sealed class PrefixSharingTests
         }
     }
 
+    [Fact]
+    public async Task ThePartOfAKeptPrefixALaterCallShares_IsKeptOnItsOwn_SoTheCallAfterStartsOnItWhole()
+    {
+        await using var model = Load("stories260K");
+        var shots = "Once upon a time, there was a little bird who lived in a tall tree. Which was tall? The tree.\n";
+        LogLikelihoodRequest Option(string question, string label) => new(new Prompt([new(TurnRole.Human, shots + question), new(TurnRole.Bot, label)]));
+        List<LogLikelihoodRequest> Question(string question) => new[] { "A", "B", "C" }.Select(l => Option(question, l)).ToList();
+        var ct = TestContext.Current.CancellationToken;
+        // The first call's questions share the shots and a few words more: that longer prefix is what it keeps.
+        await model.LogLikelihoodAsync([.. Question("Lily saw a big dog and a small cat. Which was big?"), .. Question("Lily saw a red hat and a blue cap. Which was red?")], ct);
+        var shotTokens = model.Encode(shots).Count;
+        Assert.True(model.Decoder.Prefixes.Lengths.Single() > shotTokens);
+
+        // The next call shares only the shots with it: they are completed (copied, their last token run again) and kept.
+        var second = Question("The sun was hot and the snow was cold. Which was cold?");
+        var secondResults = await model.LogLikelihoodAsync(second, ct);
+        Assert.Contains(shotTokens, model.Decoder.Prefixes.Lengths);
+
+        // The call after starts on the kept shots whole: it runs its question once and each option's tail, nothing more.
+        var third = Question("A fox ran fast and a snail went slow. Which was slow?");
+        var before = model.Decoder.TokensRun;
+        var thirdResults = await model.LogLikelihoodAsync(third, ct);
+
+        var options = third.Select(o => model.Encode(o.Prompt.ToPlainText())).ToList();
+        var questionEnd = Enumerable.Range(0, options.Min(o => o.Count)).First(t => options.Any(o => o[t] != options[0][t]));
+        Assert.Equal((questionEnd - shotTokens) + options.Sum(o => o.Count - questionEnd), model.Decoder.TokensRun - before);
+        foreach (var (request, result) in second.Zip(secondResults).Concat(third.Zip(thirdResults)))
+        {
+            AssertScoresAsAlone(model, request, result);
+        }
+    }
+
     [Theory]
     [InlineData("stories260K")]
     [InlineData("tiny-qwen35-cuda")]
@@ -228,6 +260,7 @@ public sealed class PrefixSharingTests
             AssertScoresAsAlone(model, request, result);
         }
     }
+
     [Fact]
     public async Task Work_CountsThePositionsRun_AgainstEveryRequestRunAloneInFull()
     {

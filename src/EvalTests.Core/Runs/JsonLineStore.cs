@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text;
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -127,8 +127,7 @@ public sealed class JsonLineStore : IDisposable
             return;
         }
 
-        var line = new JsonObject { ["key"] = key, ["value"] = value.DeepClone() }.ToJsonString() + "\n";
-        var bytes = Encoding.UTF8.GetBytes(line);
+        var bytes = Line(key, value);
         lock (_writeLock)
         {
             try
@@ -161,6 +160,23 @@ public sealed class JsonLineStore : IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => _file?.Dispose();
+
+    /// <summary>One entry as a line of UTF-8 JSON, written straight from the value (a scoring's node holds thousands of numbers).</summary>
+    private static byte[] Line(string key, JsonNode value)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("key", key);
+            writer.WritePropertyName("value");
+            value.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
 
     private static (string Key, JsonNode Value)? TryParse(string line)
     {

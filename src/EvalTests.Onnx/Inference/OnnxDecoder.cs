@@ -39,8 +39,11 @@ internal sealed class OnnxDecoder : IDisposable
     /// <summary>The number of token positions run (rows × tokens per row), for tests and benchmarks.</summary>
     public long TokensRun => _forward.TokensRun;
 
-    /// <summary>The prefixes kept between scoring calls.</summary>
-    public PrefixCache Prefixes { get; } = new(maxEntries: 16, maxBytes: 256L << 20);
+    /// <summary>
+    /// The prefixes kept between calls. Their bytes bound the memory; the entry count only bounds the matching, so it is
+    /// generous: a run over many small subjects keeps each subject's shots and the parts calls went on to share.
+    /// </summary>
+    public PrefixCache Prefixes { get; } = new(maxEntries: 64, maxBytes: 256L << 20);
 
     /// <inheritdoc cref="GreedyGenerator.Generate"/>
     public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens, IReadOnlyCollection<int> eosIds,

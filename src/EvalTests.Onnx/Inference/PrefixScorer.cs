@@ -60,48 +60,28 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
             {
                 var start = group.Key;
                 var members = group.ToList();
-                IReadOnlyList<OrtValue>? past = null;
-                var copied = false;
-                var length = 0;
-                if (start.Entry is { } entry && PrefixCache.IsWhole(entry, start.Shared))
+                // A sequence continuing part of a kept prefix starts on that part, completed into a prefix of its own.
+                var entry = start.Entry is not { } found ? null
+                    : PrefixCache.IsWhole(found, start.Shared) ? found
+                    : Keep(CompletePart(found, start.Shared), kept);
+                var past = entry?.Cache;
+                var length = entry is null ? 0 : start.Shared;
+                foreach (var i in entry is null ? [] : members)
                 {
-                    // The whole prefix is kept with the log-softmax after it: its cache is the past as it is.
-                    past = entry.Cache;
-                    length = start.Shared;
-                    foreach (var i in members)
-                    {
-                        Array.Copy(entry.LogProbs!, 1, logProbs[i], 1, length - 1);
-                        logProbs[i][length] = entry.NextLogProbs![sequences[i][length]];
-                    }
-                }
-                else if (start.Entry is { } partial)
-                {
-                    // Part of a kept prefix: a copy of that part but its last token, which runs again for its logits.
-                    length = start.Shared - 1;
-                    past = [.. partial.Cache.Select((value, i) => KvRows.CopyRows(value, forward.Signature.Cache[i], [0], length))];
-                    copied = true;
-                    members.ForEach(i => Array.Copy(partial.LogProbs!, 1, logProbs[i], 1, length));
+                    // The kept prefix's log-probabilities, and the log-softmax after it for the token that follows.
+                    Array.Copy(entry!.LogProbs!, 1, logProbs[i], 1, length - 1);
+                    logProbs[i][length] = entry.NextLogProbs![sequences[i][length]];
                 }
 
-                try
+                var roots = PrefixTree.Build(sequences, members, length, minShared);
+                foreach (var root in roots)
                 {
-                    var roots = PrefixTree.Build(sequences, members, length, minShared);
-                    foreach (var root in roots)
-                    {
-                        // A top node is kept for later calls when it is long enough and a later call may continue it:
-                        // what sequences starting fresh share (a subject's shots), or a lone node whose siblings may come
-                        // later (a question whose options did not fit in this call). Questions that continue a kept
-                        // prefix together are complete here: keeping them would only push the shots out of the cache.
-                        var keep = root.Start + root.Segment.Count >= minShared && (roots.Count == 1 || (start.Entry is null && root.Children.Count > 0));
-                        Walk(root, past, sequences, logProbs, keep ? kept : null, cancellationToken);
-                    }
-                }
-                finally
-                {
-                    if (copied)
-                    {
-                        KvRows.DisposeAll(past);
-                    }
+                    // A top node is kept for later calls when it is long enough and a later call may continue it:
+                    // what sequences starting fresh share (a subject's shots), or a lone node whose siblings may come
+                    // later (a question whose options did not fit in this call). Questions that continue a kept
+                    // prefix together are complete here: keeping them would only push the shots out of the cache.
+                    var keep = root.Start + root.Segment.Count >= minShared && (roots.Count == 1 || (start.Entry is null && root.Children.Count > 0));
+                    Walk(root, past, sequences, logProbs, keep ? kept : null, cancellationToken);
                 }
             }
         }
@@ -113,6 +93,36 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
 
         kept.ForEach(prefixes.Add);
         return logProbs.Select(row => row.Length > 0 ? row[1..] : row).ToArray();
+    }
+
+    private static CachedPrefix Keep(CachedPrefix entry, List<CachedPrefix> kept)
+    {
+        kept.Add(entry);
+        return entry;
+    }
+
+    /// <summary>
+    /// The first <paramref name="shared"/> tokens of a kept prefix as a prefix of their own, with the log-softmax after
+    /// them: a copy of the cache of all but the last, which runs again for its logits. Later calls that share this part
+    /// (what two calls had in common: a subject's shots, where the first call's questions also shared a few words)
+    /// continue it whole, with no copy and nothing run again.
+    /// </summary>
+    private CachedPrefix CompletePart(CachedPrefix entry, int shared)
+    {
+        var copy = entry.Cache.Select((value, i) => KvRows.CopyRows(value, forward.Signature.Cache[i], [0], shared - 1)).ToList();
+        try
+        {
+            var tokens = entry.Tokens.Take(shared).ToArray();
+            var (ids, mask, positions, length) = forward.OneRowOnPast([tokens[^1]], shared - 1);
+            using var step = forward.Run(ids, 1, length, mask, positions, copy, keepPresent: true);
+            var next = step.LogSoftmaxRow(0, 0, length);
+            var cache = step.TakePresent();
+            return new CachedPrefix(tokens, entry.LogProbs![..shared], cache, cache.Sum(KvRows.SizeInBytes), next);
+        }
+        finally
+        {
+            KvRows.DisposeAll(copy);
+        }
     }
 
     /// <summary>Where a group of sequences starts: a kept prefix and how many tokens they share with it, or nothing.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using EvalTests.Onnx.Loading;
 using EvalTests.Onnx.Tokenization;
 using EvalTests.Prompts;
@@ -16,6 +17,11 @@ internal sealed class PromptCodec
     private readonly JinjaTemplate? _chatTemplate;
     private readonly string _templateFile;
     private readonly ModelConfig _config;
+
+    /// <summary>How many encodings are kept (a few MB): a subject's prompts, from counting them to scoring them.</summary>
+    private const int RecentEncodings = 1024;
+
+    private readonly ConcurrentDictionary<(string Text, bool AddSpecialTokens), int[]> _recent = new();
 
     private PromptCodec(ITextTokenizer tokenizer, JinjaTemplate? chatTemplate, string templateFile, ModelConfig config)
     {
@@ -92,9 +98,28 @@ internal sealed class PromptCodec
         }
     }
 
-    /// <summary>The prompt's ids. A chat template writes its own special tokens, so the tokenizer adds none (add_special_tokens=False).</summary>
-    public IReadOnlyList<int> Encode(Prompt prompt, bool forGeneration) =>
-        _tokenizer.Encode(Render(prompt, forGeneration), addSpecialTokens: _chatTemplate is null || !forGeneration);
+    /// <summary>
+    /// The prompt's ids. A chat template writes its own special tokens, so the tokenizer adds none (add_special_tokens=False).
+    /// The latest encodings are kept: a run counts every prompt's tokens before it asks, and scoring encodes each
+    /// option's context once per option, so the same text would otherwise be tokenized several times.
+    /// </summary>
+    public IReadOnlyList<int> Encode(Prompt prompt, bool forGeneration)
+    {
+        var key = (Text: Render(prompt, forGeneration), AddSpecialTokens: _chatTemplate is null || !forGeneration);
+        if (_recent.TryGetValue(key, out var ids))
+        {
+            return ids;
+        }
+
+        ids = [.. _tokenizer.Encode(key.Text, key.AddSpecialTokens)];
+        if (_recent.Count >= RecentEncodings)
+        {
+            _recent.Clear();
+        }
+
+        _recent[key] = ids;
+        return ids;
+    }
 
     /// <summary>Generated ids as text: a base model's skips special tokens, a chat model's keeps them (its stop words then cut it).</summary>
     public string DecodeOutput(IEnumerable<int> ids) => _tokenizer.Decode(ids, skipSpecialTokens: _chatTemplate is null);

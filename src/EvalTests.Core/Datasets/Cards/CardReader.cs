@@ -42,10 +42,6 @@ public static class CardReader
         using (document)
         {
             var problems = CardSchema.Check(document.RootElement, locations);
-            if (problems.Count == 0 && !CardSchema.IsValid(document.RootElement))
-            {
-                problems = ["$: the card does not fit card.schema.json"];
-            }
             if (problems.Count > 0)
             {
                 throw new InvalidDataException($"{source}: not a valid dataset card ({CardSchema.FileName}):{string.Concat(problems.Take(10).Select(p => $"{Environment.NewLine}  {p}"))}{(problems.Count > 10 ? $"{Environment.NewLine}  … and {problems.Count - 10} more" : string.Empty)}");

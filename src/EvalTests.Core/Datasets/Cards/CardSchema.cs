@@ -19,17 +19,19 @@ internal static class CardSchema
         return (JsonSchema.FromText(text), JsonNode.Parse(text)!);
     });
 
-    /// <summary>Whether a card fits the schema.</summary>
-    public static bool IsValid(JsonElement card) => Loaded.Value.Schema.Evaluate(card).IsValid;
-
     /// <summary>The schema's failures for a card, each as "$.path (line n): what was expected"; empty when the card is valid.</summary>
     public static IReadOnlyList<string> Check(JsonElement card, JsonLocations locations)
     {
         var (schema, document) = Loaded.Value;
         var result = schema.Evaluate(card, new EvaluationOptions { OutputFormat = OutputFormat.Hierarchical });
+        if (result.IsValid)
+        {
+            return [];
+        }
+
         var problems = new List<string>();
         Collect(result, document, card, locations, problems);
-        return [.. problems.Distinct()];
+        return problems.Count > 0 ? [.. problems.Distinct()] : [$"$: the card does not fit {FileName}"];
     }
 
     // Only the failures of failing nodes count. The branches of a oneOf/anyOf are the card's problem only when the choice

@@ -27,11 +27,15 @@ internal sealed class BpeModel
     private readonly string[] _tokensById;
     private readonly Dictionary<(int Left, int Right), (int Rank, int Merged)> _merges;
     private readonly BpeSettings _settings;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabularyBySpan;
+    private readonly int[]? _byteTokens;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
 
     public BpeModel(Dictionary<string, int> vocabulary, IReadOnlyList<(string Left, string Right)> merges, BpeSettings settings, Func<string, Exception> error)
     {
         _vocabulary = vocabulary;
+        _vocabularyBySpan = vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
+        _byteTokens = ByteTokenIds(vocabulary, settings.ByteFallback);
         _settings = settings;
         _tokensById = new string[vocabulary.Count == 0 ? 0 : vocabulary.Values.Max() + 1];
         foreach (var (token, id) in vocabulary)
@@ -108,21 +112,18 @@ internal sealed class BpeModel
     {
         var symbols = new List<int>(word.Length);
         int? unknown = null;
-        var runes = word.EnumerateRunes().ToList();
-        for (var i = 0; i < runes.Count; i++)
+        var affixed = _settings.ContinuingSubwordPrefix is { Length: > 0 } || _settings.EndOfWordSuffix is { Length: > 0 };
+        Span<char> chars = stackalloc char[2];
+        Span<byte> utf8 = stackalloc byte[4];
+        for (var at = 0; at < word.Length;)
         {
-            var piece = runes[i].ToString();
-            if (i > 0 && _settings.ContinuingSubwordPrefix is { Length: > 0 } prefix)
-            {
-                piece = prefix + piece;
-            }
-
-            if (i == runes.Count - 1 && _settings.EndOfWordSuffix is { Length: > 0 } suffix)
-            {
-                piece += suffix;
-            }
-
-            if (_vocabulary.TryGetValue(piece, out var id))
+            Rune.DecodeFromUtf16(word.AsSpan(at), out var rune, out var used);
+            var first = at == 0;
+            at += used;
+            // Without a prefix or suffix a character is looked up as it is, with nothing allocated: most of a prompt.
+            var piece = affixed ? Affixed(rune.ToString(), first, last: at == word.Length) : null;
+            var pieceChars = piece is null ? chars[..rune.EncodeToUtf16(chars)] : piece.AsSpan();
+            if (_vocabularyBySpan.TryGetValue(pieceChars, out var id))
             {
                 if (unknown is { } pending)
                 {
@@ -134,9 +135,8 @@ internal sealed class BpeModel
                 continue;
             }
 
-            if (_settings.ByteFallback && ByteTokens(piece) is { } bytes)
+            if (_byteTokens is { } byteTokens && AddByteTokens(piece is null ? utf8[..rune.EncodeToUtf8(utf8)] : Encoding.UTF8.GetBytes(piece), byteTokens, symbols))
             {
-                symbols.AddRange(bytes);
                 continue;
             }
 
@@ -160,22 +160,38 @@ internal sealed class BpeModel
         return symbols;
     }
 
-    // Every UTF-8 byte as its <0xXX> token, or null when the vocabulary lacks one of them.
-    private List<int>? ByteTokens(string piece)
+    /// <summary>A character with the continuing-subword prefix (not on a word's first) and the end-of-word suffix (on its last).</summary>
+    private string Affixed(string piece, bool first, bool last)
     {
-        var bytes = Encoding.UTF8.GetBytes(piece);
-        var ids = new List<int>(bytes.Length);
-        foreach (var b in bytes)
+        if (!first && _settings.ContinuingSubwordPrefix is { Length: > 0 } prefix)
         {
-            if (!_vocabulary.TryGetValue(string.Create(CultureInfo.InvariantCulture, $"<0x{b:X2}>"), out var id))
-            {
-                return null;
-            }
-
-            ids.Add(id);
+            piece = prefix + piece;
         }
 
-        return ids;
+        return last && _settings.EndOfWordSuffix is { Length: > 0 } suffix ? piece + suffix : piece;
+    }
+
+    /// <summary>The ids of the <c>&lt;0xXX&gt;</c> tokens (-1 where the vocabulary lacks one), or null without byte fallback.</summary>
+    private static int[]? ByteTokenIds(Dictionary<string, int> vocabulary, bool byteFallback) => !byteFallback ? null
+        : [.. Enumerable.Range(0, 256).Select(b => vocabulary.TryGetValue(string.Create(CultureInfo.InvariantCulture, $"<0x{b:X2}>"), out var id) ? id : -1)];
+
+    // Every UTF-8 byte as its <0xXX> token; nothing is added when the vocabulary lacks one of them.
+    private static bool AddByteTokens(ReadOnlySpan<byte> bytes, int[] byteTokens, List<int> symbols)
+    {
+        foreach (var b in bytes)
+        {
+            if (byteTokens[b] < 0)
+            {
+                return false;
+            }
+        }
+
+        foreach (var b in bytes)
+        {
+            symbols.Add(byteTokens[b]);
+        }
+
+        return true;
     }
 
     /// <summary>Merges the lowest-ranked adjacent pair (leftmost on a tie) until none has a merge, as HF's Word::merge_all.</summary>
