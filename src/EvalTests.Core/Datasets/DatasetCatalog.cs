@@ -79,6 +79,6 @@ public sealed class DatasetCatalog
         // Two packages may both bring them (flat, or in a folder per benchmark): one card per file name.
         return new DatasetCatalog([.. EvalTests.Datasets.Cards.CardFolders.CardFiles(folder, "the built-in cards")
             .DistinctBy(Path.GetFileName, StringComparer.Ordinal)
-            .Select(path => EvalTests.Datasets.Cards.CardReader.ReadFile(path, locatesItsData: false) with { Source = $"built-in card {Path.GetFileName(path)}" })]);
+            .Select(path => EvalTests.Datasets.Cards.CardReader.ReadBuiltIn(path) with { Source = $"built-in card {Path.GetFileName(path)}" })]);
     }
 }

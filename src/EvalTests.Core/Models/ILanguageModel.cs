@@ -149,7 +149,14 @@ public sealed record LogLikelihoodResult(IReadOnlyList<double> TokenLogProbs, in
             return double.NaN;
         }
 
-        return -TokenLogProbs.Skip(Math.Max(0, maskLength - 1)).Sum() / (inputTokens - maskLength);
+        // A plain loop, in order (the same sum as LINQ's): it runs for every option of every question.
+        var sum = 0.0;
+        for (var t = Math.Max(0, maskLength - 1); t < TokenLogProbs.Count; t++)
+        {
+            sum += TokenLogProbs[t];
+        }
+
+        return -sum / (inputTokens - maskLength);
     }
 
     /// <summary>The summed log-likelihood of the continuation (lm-evaluation-harness's loglikelihood).</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -16,6 +17,14 @@ internal sealed unsafe class StepOutputs : IDisposable
 {
     private readonly IReadOnlyList<OrtValue> _outputs;
     private readonly OrtValue _logits;
+
+    /// <summary>
+    /// Where the logits are, taken once: a span from <see cref="OrtValue"/> asks ONNX Runtime for the tensor's type and
+    /// shape each time, and scoring reads one position at a time.
+    /// </summary>
+    private readonly void* _logitsData;
+
+    /// <summary>The native buffer of logits over 2 GiB, allocated here (null when ONNX Runtime owns them).</summary>
     private readonly void* _largeLogits;
     private readonly TensorElementType _logitsType;
     private bool _presentTaken;
@@ -25,6 +34,7 @@ internal sealed unsafe class StepOutputs : IDisposable
         _outputs = outputs;
         _logitsType = logitsType;
         _logits = outputs[0];
+        _logitsData = Unsafe.AsPointer(ref MemoryMarshal.GetReference(_logits.GetTensorMutableRawData()));
         Present = hasPresent ? [.. outputs.Skip(1)] : [];
         Vocab = (int)_logits.GetTensorTypeAndShape().Shape[^1];
     }
@@ -35,6 +45,7 @@ internal sealed unsafe class StepOutputs : IDisposable
         _logitsType = logitsType;
         _logits = outputs[0];
         _largeLogits = largeLogits;
+        _logitsData = largeLogits;
         Present = hasPresent ? [.. outputs.Skip(1)] : [];
         Vocab = vocab;
     }
@@ -70,10 +81,7 @@ internal sealed unsafe class StepOutputs : IDisposable
 
     /// <summary>The logits from an element offset (row × seq + position) × vocab.</summary>
     private ReadOnlySpan<T> Logits<T>(long offset, int length)
-        where T : unmanaged =>
-        _largeLogits is not null
-            ? new ReadOnlySpan<T>((T*)_largeLogits + offset, length)
-            : _logits.GetTensorDataAsSpan<T>().Slice(checked((int)offset), length);
+        where T : unmanaged => new((T*)_logitsData + offset, length);
 
     public int ArgMax(int row, int position, int seq)
     {

@@ -169,7 +169,8 @@ public sealed class CardFileTests : IDisposable
     [Fact]
     public void EveryBuiltInCard_PassesTheSchemaItShipsWith()
     {
-        Assert.All(Directory.EnumerateFiles(CardFolders.BuiltIn, "*.card.json"), path => CardReader.ReadFile(path));
+        // The catalog reads them without the schema step (DatasetCatalog.Default): this is where they meet it.
+        Assert.All(CardFolders.CardFiles(CardFolders.BuiltIn, "the built-in cards"), path => CardReader.ReadFile(path));
         Assert.True(File.Exists(Path.Combine(CardFolders.BuiltIn, "card.schema.json")));
     }
 }
