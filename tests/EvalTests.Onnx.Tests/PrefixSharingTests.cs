@@ -220,6 +220,30 @@ public sealed class PrefixSharingTests
     }
 
     [Fact]
+    public async Task PromptsOfTwoSubjectsInOneBatch_RunEachSubjectsShotsOnce_AndGenerateWhatEachGeneratesAlone()
+    {
+        await using var model = Load("stories260K");
+        await using var plain = OnnxLanguageModel.Load(new OnnxModelOptions { ModelFolder = SharedData.Model("stories260K"), Provider = ExecutionProviderPreference.Cpu, SharePrefixes = false });
+        var birds = "Once upon a time, there was a little bird who lived in a tall tree near the river.\n";
+        var toys = "Tom had a red ball and a blue kite, and he played with them every day in the park.\n";
+        var requests = new[] { birds + "The bird sang", birds + "One day the bird", toys + "Tom threw the ball", toys + "The kite flew" }
+            .Select(q => new GenerationRequest(new Prompt([new(TurnRole.Human, q)]), new GenerationSettings(12, [])))
+            .ToList();
+        var ct = TestContext.Current.CancellationToken;
+
+        var before = model.Decoder.TokensRun;
+        var batched = await model.GenerateAsync(requests, ct);
+        var tokensRun = model.Decoder.TokensRun - before;
+
+        // Each subject's shots once, each prompt's own words once, then at most 12 steps per prompt.
+        var prompts = requests.Select(r => model.Encode(r.Prompt.ToPlainText())).ToList();
+        var ownTokens = prompts.Sum(p => p.Count) - (2 * model.Encode(birds).Count) - (2 * model.Encode(toys).Count);
+        var atMost = model.Encode(birds).Count + model.Encode(toys).Count + ownTokens + (4 * 12);
+        Assert.True(tokensRun <= atMost, $"ran {tokensRun} token positions; the shots once, the prompts' own words and their answers fit in {atMost}");
+        Assert.Equal((await plain.GenerateAsync(requests, ct)).Select(r => r.Text), batched.Select(r => r.Text));
+    }
+
+    [Fact]
     public async Task AFewShotPrefixKeptFromAnEarlierGeneration_IsNotRunAgain_AndGeneratesWhatAPlainPassGenerates()
     {
         await using var model = Load("stories260K");

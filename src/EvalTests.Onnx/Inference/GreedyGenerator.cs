@@ -9,65 +9,169 @@ namespace EvalTests.Onnx.Inference;
 internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
 {
     /// <summary>
-    /// Greedy decoding of a batch. When the prompts share at least <paramref name="minShared"/> leading tokens (a
-    /// subject's few-shot examples; for a batch of one, its prompt), that head runs once (from a kept prefix where an
-    /// earlier call ran it, whole or in part) and is kept for later calls; then each prompt's own tokens run on the
-    /// head's KV cache as it is and the prompt is decoded, one row per pass: no cache is copied or padded. Otherwise the
-    /// rows are left-padded to one length and decoded together. Each step feeds one token per row and the previous
-    /// step's present KV values. A row stops at an EOS id or when <paramref name="shouldStop"/> says so; decoding stops
-    /// when every row has stopped or <paramref name="maxNewTokens"/> is reached.
+    /// Greedy decoding of a batch. The prompts' prompt pass walks their prefix tree, the least work it needs: each run
+    /// of at least <paramref name="minShared"/> tokens that several prompts share (a subject's few-shot examples; the
+    /// header two subjects share) runs once, every node below continues on its parent's KV cache as ONNX Runtime returned
+    /// it, and each prompt's own last node is its first decoding pass, its answer decoded on from there — one row per
+    /// pass, no cache copied or padded. Prompts start from the kept prefixes (whole, or a copy of the part they share),
+    /// and what a later call may continue is kept in turn. Only a batch of unrelated prompts (none shares a head with
+    /// another or continues a kept prefix) is left-padded to one length and decoded together. Each step feeds one token
+    /// per row and the previous step's present KV values. A row stops at an EOS id or when <paramref name="shouldStop"/>
+    /// says so; decoding stops when every row has stopped or <paramref name="maxNewTokens"/> is reached.
     /// </summary>
     public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens, IReadOnlyCollection<int> eosIds,
         Func<int, IReadOnlyList<int>, bool>? shouldStop = null, int minShared = int.MaxValue, IReadOnlyList<TokenSampler>? samplers = null, int? logProbs = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var shared = prompts.Min(p => p.Count) - 1;
-        foreach (var prompt in prompts.Skip(1))
-        {
-            shared = Math.Min(shared, PrefixTree.CommonPrefix(prompts[0], prompt));
-        }
-
         var decoding = new Decoding(maxNewTokens, eosIds, shouldStop, samplers, logProbs);
-        if (shared >= minShared)
+        var results = new GeneratedSequence[prompts.Count];
+        var padded = minShared == int.MaxValue || Unrelated(prompts, minShared)
+            ? [.. Enumerable.Range(0, prompts.Count)]
+            : OnPrefixTree(prompts, minShared, decoding, results, cancellationToken);
+        if (padded.Count > 0)
         {
-            return OnSharedHead(prompts, shared, minShared, decoding, cancellationToken);
+            var rows = padded.ToArray();
+            var batch = rows.Select(b => prompts[b]).ToList();
+            var (ids, mask, positions, length) = forward.LeftPad(batch);
+            var step = forward.Run(ids, batch.Count, length, mask, positions, past: null, keepPresent: maxNewTokens > 1);
+            var generated = Decode(batch, rows, step, mask, length, Enumerable.Repeat(length - 1, batch.Count).ToArray(), decoding, cancellationToken);
+            for (var i = 0; i < rows.Length; i++)
+            {
+                results[rows[i]] = generated[i];
+            }
         }
 
-        var (ids, mask, positions, length) = forward.LeftPad(prompts);
-        var step = forward.Run(ids, prompts.Count, length, mask, positions, past: null, keepPresent: maxNewTokens > 1);
-        return Decode(prompts, Enumerable.Range(0, prompts.Count).ToArray(), step, mask, length, Enumerable.Repeat(length - 1, prompts.Count).ToArray(), decoding, cancellationToken);
+        return results;
     }
 
     /// <summary>What decoding asks for, beside the prompts.</summary>
     private sealed record Decoding(int MaxNewTokens, IReadOnlyCollection<int> EosIds, Func<int, IReadOnlyList<int>, bool>? ShouldStop, IReadOnlyList<TokenSampler>? Samplers, int? LogProbs);
 
+    /// <summary>Where a group of prompts starts: a kept prefix and how many tokens they share with it, or nothing.</summary>
+    private readonly record struct Start(CachedPrefix? Entry, int Shared);
+
     /// <summary>
-    /// The prompts' shared head from (and into) the kept prefixes, then each prompt alone on the head's cache: its own
-    /// tokens, then its answer.
+    /// Whether no two prompts share <paramref name="minShared"/> leading tokens and none continues a kept prefix: such a
+    /// batch decodes faster padded together than one row per pass.
     /// </summary>
-    private List<GeneratedSequence> OnSharedHead(IReadOnlyList<IReadOnlyList<int>> prompts, int shared, int minShared, Decoding decoding, CancellationToken cancellationToken)
+    private bool Unrelated(IReadOnlyList<IReadOnlyList<int>> prompts, int minShared) =>
+        prompts.Count > 1
+        && PrefixTree.Build(prompts, Enumerable.Range(0, prompts.Count), 0, minShared).All(root => root.Children.Count == 0 && root.Ends.Count == 1)
+        && !prompts.Any(prompt => prefixes.Continues(prompt, minShared));
+
+    /// <summary>
+    /// Decodes the prompts through their prefix tree into <paramref name="results"/>; returns the rows left to decode
+    /// padded: a prompt that ends where another goes on (the same prompt twice, or one that begins another), whose
+    /// node's cache the other still needs.
+    /// </summary>
+    private List<int> OnPrefixTree(IReadOnlyList<IReadOnlyList<int>> prompts, int minShared, Decoding decoding, GeneratedSequence[] results, CancellationToken cancellationToken)
     {
-        var (head, kept) = RunHead(prompts[0], shared, minShared);
+        var elsewhere = new List<int>();
+        var groups = Enumerable.Range(0, prompts.Count)
+            .GroupBy(b => prefixes.Match(prompts[b], minShared, scored: false) is { } hit ? new Start(hit.Entry, hit.Shared) : new Start(null, 0))
+            .ToList();
+        // New prefixes are kept only once every group has run: keeping one can evict an entry a later group starts from.
+        var kept = new List<CachedPrefix>();
         try
         {
-            var sequences = new List<GeneratedSequence>(prompts.Count);
-            for (var b = 0; b < prompts.Count; b++)
+            foreach (var group in groups)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var (ids, mask, positions, length) = forward.OneRowOnPast([.. prompts[b].Skip(shared)], shared);
-                var step = forward.Run(ids, 1, length, mask, positions, head, keepPresent: decoding.MaxNewTokens > 1);
-                sequences.Add(Decode([prompts[b]], [b], step, mask, length, [length - 1], decoding, cancellationToken)[0]);
+                var start = group.Key;
+                var past = start.Entry is not { } entry ? null
+                    : start.Shared == entry.Tokens.Count ? entry.Cache
+                    : CopyPart(entry, start.Shared, kept);
+                var roots = PrefixTree.Build(prompts, group, start.Shared, minShared);
+                foreach (var root in roots)
+                {
+                    // As in scoring, a top node is kept when a later call may continue it: what prompts starting fresh
+                    // share (a subject's shots), or a prompt alone (its shots, for the subject's next prompt).
+                    var keep = root.Start + root.Segment.Count >= minShared && (roots.Count == 1 || (start.Entry is null && root.Children.Count > 0));
+                    Walk(keep ? HeadOf(root) : root, past, prompts, keep ? kept : null, decoding, results, elsewhere, cancellationToken);
+                }
             }
-
-            return sequences;
         }
-        finally
+        catch
         {
-            // Kept once every row has run on it: keeping can evict (and free) what a row still needs.
-            if (kept is not null)
+            kept.ForEach(k => k.Dispose());
+            throw;
+        }
+
+        kept.ForEach(prefixes.Add);
+        return elsewhere;
+    }
+
+    /// <summary>
+    /// The first <paramref name="shared"/> tokens of a kept prefix as one of their own (a copy of that part of its
+    /// cache), kept for later calls; generation needs no logits there, so nothing runs again.
+    /// </summary>
+    private IReadOnlyList<OrtValue> CopyPart(CachedPrefix entry, int shared, List<CachedPrefix> kept)
+    {
+        IReadOnlyList<OrtValue> copy = [.. entry.Cache.Select((value, i) => KvRows.CopyRows(value, forward.Signature.Cache[i], [0], shared))];
+        kept.Add(new CachedPrefix([.. entry.Tokens.Take(shared)], logProbs: null, copy, copy.Sum(KvRows.SizeInBytes)));
+        return copy;
+    }
+
+    /// <summary>A prompt alone in its tree, as a head of all but its last token (to keep) with that token below it.</summary>
+    private static PrefixNode HeadOf(PrefixNode node)
+    {
+        if (node.Children.Count > 0 || node.Segment.Count < 2)
+        {
+            return node;
+        }
+
+        var head = new PrefixNode(node.Start, [.. node.Segment.Take(node.Segment.Count - 1)]);
+        var last = new PrefixNode(node.Start + node.Segment.Count - 1, [node.Segment[^1]]);
+        last.Ends.AddRange(node.Ends);
+        head.Children.Add(last);
+        return head;
+    }
+
+    /// <summary>
+    /// Runs a node on its parent's cache: a prompt's last node decodes its answer from there; a shared node's cache is
+    /// handed to its children, then kept into <paramref name="keep"/> or freed.
+    /// </summary>
+    private void Walk(PrefixNode node, IReadOnlyList<OrtValue>? past, IReadOnlyList<IReadOnlyList<int>> prompts, List<CachedPrefix>? keep, Decoding decoding,
+        GeneratedSequence[] results, List<int> elsewhere, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var (ids, mask, positions, length) = forward.OneRowOnPast(node.Segment, node.Start);
+        if (node.Children.Count == 0)
+        {
+            var row = node.Ends[0];
+            elsewhere.AddRange(node.Ends.Skip(1));
+            var step = forward.Run(ids, 1, length, mask, positions, past, keepPresent: decoding.MaxNewTokens > 1);
+            results[row] = Decode([prompts[row]], [row], step, mask, length, [length - 1], decoding, cancellationToken)[0];
+            return;
+        }
+
+        IReadOnlyList<OrtValue> cache;
+        using (var step = forward.Run(ids, 1, length, mask, positions, past, keepPresent: true))
+        {
+            cache = step.TakePresent();
+        }
+
+        elsewhere.AddRange(node.Ends);
+        try
+        {
+            foreach (var child in node.Children)
             {
-                prefixes.Add(kept);
+                Walk(child, cache, prompts, keep: null, decoding, results, elsewhere, cancellationToken);
             }
+        }
+        catch
+        {
+            KvRows.DisposeAll(cache);
+            throw;
+        }
+
+        if (keep is not null)
+        {
+            var end = node.Start + node.Segment.Count;
+            keep.Add(new CachedPrefix([.. prompts[node.Sequences.First()].Take(end)], logProbs: null, cache, cache.Sum(KvRows.SizeInBytes)));
+        }
+        else
+        {
+            KvRows.DisposeAll(cache);
         }
     }
 
@@ -158,42 +262,5 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
         }
 
         return outputs.Select((o, b) => new GeneratedSequence(o, hitEos[b]) { LogProbs = scored?[b] }).ToList();
-    }
-
-    /// <summary>
-    /// The KV cache of the head (the first <paramref name="shared"/> tokens of <paramref name="prompt"/>): a kept
-    /// prefix's cache as it is when the head is that prefix, else the head run once — on a kept prefix it continues
-    /// whole, on a copy of the part it shares with one, or from nothing — and returned with the entry to keep for later
-    /// calls (which then owns the cache).
-    /// </summary>
-    private (IReadOnlyList<OrtValue> Cache, CachedPrefix? Kept) RunHead(IReadOnlyList<int> prompt, int shared, int minShared)
-    {
-        // Matched with one token past the head, so that a kept prefix equal to the head counts whole.
-        var hit = prefixes.Match([.. prompt.Take(shared + 1)], minShared, scored: false);
-        var start = hit?.Shared ?? 0;
-        var partial = hit is { } h && h.Shared < h.Entry.Tokens.Count;
-        var past = hit is not { } found ? null
-            : partial ? [.. found.Entry.Cache.Select((value, i) => KvRows.CopyRows(value, forward.Signature.Cache[i], [0], start))]
-            : found.Entry.Cache;
-        if (start == shared)
-        {
-            // The whole head is kept: that prefix's cache as it is, or the copy of the part of a longer one, kept in turn.
-            return partial ? (past!, new CachedPrefix([.. prompt.Take(shared)], logProbs: null, past!, past!.Sum(KvRows.SizeInBytes))) : (past!, null);
-        }
-
-        try
-        {
-            var (ids, mask, positions, length) = forward.OneRowOnPast([.. prompt.Skip(start).Take(shared - start)], start);
-            using var step = forward.Run(ids, 1, length, mask, positions, past, keepPresent: true);
-            var cache = step.TakePresent();
-            return (cache, new CachedPrefix([.. prompt.Take(shared)], logProbs: null, cache, cache.Sum(KvRows.SizeInBytes)));
-        }
-        finally
-        {
-            if (partial)
-            {
-                KvRows.DisposeAll(past);
-            }
-        }
     }
 }

@@ -93,12 +93,16 @@ internal sealed class PrefixCache(int maxEntries, long maxBytes) : IDisposable
         return best;
     }
 
+    /// <summary>Whether some kept prefix shares at least <paramref name="minShared"/> leading tokens with <paramref name="sequence"/>.</summary>
+    public bool Continues(IReadOnlyList<int> sequence, int minShared) =>
+        _entries.Any(entry => PrefixTree.CommonPrefix(entry.Tokens, sequence) >= minShared);
+
     /// <summary>Whether scoring continues <paramref name="entry"/> whole when a sequence shares <paramref name="shared"/> tokens with it.</summary>
     public static bool IsWhole(CachedPrefix entry, int shared) => shared == entry.Tokens.Count && entry.NextLogProbs is not null;
 
     /// <summary>
-    /// Keeps a prefix; one it extends is dropped when it offers nothing the new one does not (log-probabilities for
-    /// scoring, or the next log-softmax where a sequence continues it whole).
+    /// Keeps a prefix, in place of one of the same tokens that offers nothing it does not (log-probabilities for scoring,
+    /// the next log-softmax). A shorter prefix it extends stays: a sequence that continues that one whole needs no copy.
     /// </summary>
     public void Add(CachedPrefix entry)
     {
@@ -112,9 +116,9 @@ internal sealed class PrefixCache(int maxEntries, long maxBytes) : IDisposable
         {
             var next = node.Next;
             var old = node.Value;
-            if (PrefixTree.CommonPrefix(old.Tokens, entry.Tokens) == old.Tokens.Count
+            if (old.Tokens.Count == entry.Tokens.Count && PrefixTree.CommonPrefix(old.Tokens, entry.Tokens) == old.Tokens.Count
                 && (entry.LogProbs is not null || old.LogProbs is null)
-                && (old.NextLogProbs is null || (old.Tokens.Count == entry.Tokens.Count && entry.NextLogProbs is not null)))
+                && (old.NextLogProbs is null || entry.NextLogProbs is not null))
             {
                 _entries.Remove(node);
                 node.Value.Dispose();
