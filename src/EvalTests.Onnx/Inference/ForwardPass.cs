@@ -95,39 +95,22 @@ internal sealed class ForwardPass : IDisposable
     }
 
     /// <summary>
-    /// Rows that continue a KV past: each row's tokens right-padded to one length (with a causal model, padding after a
-    /// token cannot change it), its past's mask followed by its own, and positions counting on from its real tokens.
+    /// One row continuing a past of <paramref name="start"/> tokens, every one of them attended to: its ids, the past's
+    /// mask followed by its own, and positions counting on from <paramref name="start"/>.
     /// </summary>
-    public (long[] Ids, long[] Mask, long[] Positions, int Length) RightPadOnPast(IReadOnlyList<(IReadOnlyList<int> Tokens, int Start, long[] PastMask)> rows)
+    public static (long[] Ids, long[] Mask, long[] Positions, int Length) OneRowOnPast(IReadOnlyList<int> tokens, int start)
     {
-        var length = rows.Max(r => r.Tokens.Count);
-        var pastLength = rows[0].PastMask.Length;
-        var total = pastLength + length;
-        var ids = new long[rows.Count * length];
-        var mask = new long[rows.Count * total];
-        var positions = new long[rows.Count * length];
-        for (var b = 0; b < rows.Count; b++)
+        var ids = new long[tokens.Count];
+        var positions = new long[tokens.Count];
+        for (var j = 0; j < tokens.Count; j++)
         {
-            var (tokens, start, pastMask) = rows[b];
-            pastMask.CopyTo(mask, b * total);
-            for (var j = 0; j < length; j++)
-            {
-                var real = j < tokens.Count;
-                ids[(b * length) + j] = real ? tokens[j] : PadId;
-                mask[(b * total) + pastLength + j] = real ? 1 : 0;
-                positions[(b * length) + j] = start + j;
-            }
+            ids[j] = tokens[j];
+            positions[j] = start + j;
         }
 
-        return (ids, mask, positions, length);
-    }
-
-    /// <summary>One row continuing a past of <paramref name="start"/> tokens, every one of them attended to.</summary>
-    public (long[] Ids, long[] Mask, long[] Positions, int Length) OneRowOnPast(IReadOnlyList<int> tokens, int start)
-    {
-        var pastMask = new long[start];
-        Array.Fill(pastMask, 1L);
-        return RightPadOnPast([(tokens, start, pastMask)]);
+        var mask = new long[start + tokens.Count];
+        Array.Fill(mask, 1L);
+        return (ids, mask, positions, tokens.Count);
     }
 
     /// <summary>Rows left-padded to one length, with the attention mask and position ids Hugging Face would give them.</summary>

@@ -47,9 +47,6 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
     /// <summary>What decoding asks for, beside the prompts.</summary>
     private sealed record Decoding(int MaxNewTokens, IReadOnlyCollection<int> EosIds, Func<int, IReadOnlyList<int>, bool>? ShouldStop, IReadOnlyList<TokenSampler>? Samplers, int? LogProbs);
 
-    /// <summary>Where a group of prompts starts: a kept prefix and how many tokens they share with it, or nothing.</summary>
-    private readonly record struct Start(CachedPrefix? Entry, int Shared);
-
     /// <summary>
     /// Whether no two prompts share <paramref name="minShared"/> leading tokens and none continues a kept prefix: such a
     /// batch decodes faster padded together than one row per pass.
@@ -67,9 +64,7 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
     private List<int> OnPrefixTree(IReadOnlyList<IReadOnlyList<int>> prompts, int minShared, Decoding decoding, GeneratedSequence[] results, CancellationToken cancellationToken)
     {
         var elsewhere = new List<int>();
-        var groups = Enumerable.Range(0, prompts.Count)
-            .GroupBy(b => prefixes.Match(prompts[b], minShared, scored: false) is { } hit ? new Start(hit.Entry, hit.Shared) : new Start(null, 0))
-            .ToList();
+        var groups = prefixes.GroupByStart(prompts, minShared, scored: false);
         // New prefixes are kept only once every group has run: keeping one can evict an entry a later group starts from.
         var kept = new List<CachedPrefix>();
         try
@@ -83,9 +78,7 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
                 var roots = PrefixTree.Build(prompts, group, start.Shared, minShared);
                 foreach (var root in roots)
                 {
-                    // As in scoring, a top node is kept when a later call may continue it: what prompts starting fresh
-                    // share (a subject's shots), or a prompt alone (its shots, for the subject's next prompt).
-                    var keep = root.Start + root.Segment.Count >= minShared && (roots.Count == 1 || (start.Entry is null && root.Children.Count > 0));
+                    var keep = PrefixCache.KeepsTopNode(root, roots.Count, start, minShared);
                     Walk(keep ? HeadOf(root) : root, past, prompts, keep ? kept : null, decoding, results, elsewhere, cancellationToken);
                 }
             }
@@ -106,7 +99,7 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
     /// </summary>
     private IReadOnlyList<OrtValue> CopyPart(CachedPrefix entry, int shared, List<CachedPrefix> kept)
     {
-        IReadOnlyList<OrtValue> copy = [.. entry.Cache.Select((value, i) => KvRows.CopyRows(value, forward.Signature.Cache[i], [0], shared))];
+        var copy = KvRows.CopyFirst(entry.Cache, forward.Signature.Cache, shared);
         kept.Add(new CachedPrefix([.. entry.Tokens.Take(shared)], logProbs: null, copy, copy.Sum(KvRows.SizeInBytes)));
         return copy;
     }
@@ -134,7 +127,7 @@ internal sealed class GreedyGenerator(ForwardPass forward, PrefixCache prefixes)
         GeneratedSequence[] results, List<int> elsewhere, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var (ids, mask, positions, length) = forward.OneRowOnPast(node.Segment, node.Start);
+        var (ids, mask, positions, length) = ForwardPass.OneRowOnPast(node.Segment, node.Start);
         if (node.Children.Count == 0)
         {
             var row = node.Ends[0];

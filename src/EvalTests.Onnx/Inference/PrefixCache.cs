@@ -33,6 +33,9 @@ internal sealed class CachedPrefix(IReadOnlyList<int> tokens, double[]? logProbs
     }
 }
 
+/// <summary>Where a group of sequences starts: a kept prefix and how many tokens they share with it, or nothing.</summary>
+internal readonly record struct PrefixStart(CachedPrefix? Entry, int Shared);
+
 /// <summary>
 /// The KV caches of prefixes recent calls ran (a subject's few-shot examples, a question's prompt), so the next call that
 /// starts with one runs only what follows it: scoring shares them between its sequences, generation between its batches. Least recently used entries go first once the
@@ -92,6 +95,23 @@ internal sealed class PrefixCache(int maxEntries, long maxBytes) : IDisposable
 
         return best;
     }
+
+    /// <summary>
+    /// The sequences grouped by where each starts: the kept prefix that saves it the most (see <see cref="Match"/>) and
+    /// how many tokens it shares with it, or nothing.
+    /// </summary>
+    public List<IGrouping<PrefixStart, int>> GroupByStart(IReadOnlyList<IReadOnlyList<int>> sequences, int minShared, bool scored) =>
+        [.. Enumerable.Range(0, sequences.Count)
+            .GroupBy(i => Match(sequences[i], minShared, scored) is { } hit ? new PrefixStart(hit.Entry, hit.Shared) : new PrefixStart(null, 0))];
+
+    /// <summary>
+    /// Whether a top node of a group's prefix tree is worth keeping for later calls: long enough, and a later call may
+    /// continue it — what sequences starting fresh share (a subject's shots), or a node alone in its tree (a question
+    /// whose options did not fit in this call; a prompt asked alone, whose shots the subject's next prompt starts from).
+    /// Nodes that continue a kept prefix together are complete here: keeping them would only push the shots out.
+    /// </summary>
+    public static bool KeepsTopNode(PrefixNode root, int roots, PrefixStart start, int minShared) =>
+        root.Start + root.Segment.Count >= minShared && (roots == 1 || (start.Entry is null && root.Children.Count > 0));
 
     /// <summary>Whether some kept prefix shares at least <paramref name="minShared"/> leading tokens with <paramref name="sequence"/>.</summary>
     public bool Continues(IReadOnlyList<int> sequence, int minShared) =>

@@ -49,9 +49,7 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
     {
         // logProbs[i][t] = log p(token t | tokens before t); index 0 has none.
         var logProbs = sequences.Select(s => new double[s.Count]).ToArray();
-        var groups = Enumerable.Range(0, sequences.Count)
-            .GroupBy(i => prefixes.Match(sequences[i], minShared, scored: true) is { } hit ? new Start(hit.Entry, hit.Shared) : new Start(null, 0))
-            .ToList();
+        var groups = prefixes.GroupByStart(sequences, minShared, scored: true);
         // New prefixes are kept only once every group has run: keeping one can evict an entry a later group starts from.
         var kept = new List<CachedPrefix>();
         try
@@ -76,12 +74,7 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
                 var roots = PrefixTree.Build(sequences, members, length, minShared);
                 foreach (var root in roots)
                 {
-                    // A top node is kept for later calls when it is long enough and a later call may continue it:
-                    // what sequences starting fresh share (a subject's shots), or a lone node whose siblings may come
-                    // later (a question whose options did not fit in this call). Questions that continue a kept
-                    // prefix together are complete here: keeping them would only push the shots out of the cache.
-                    var keep = root.Start + root.Segment.Count >= minShared && (roots.Count == 1 || (start.Entry is null && root.Children.Count > 0));
-                    Walk(root, past, sequences, logProbs, keep ? kept : null, cancellationToken);
+                    Walk(root, past, sequences, logProbs, PrefixCache.KeepsTopNode(root, roots.Count, start, minShared) ? kept : null, cancellationToken);
                 }
             }
         }
@@ -109,11 +102,11 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
     /// </summary>
     private CachedPrefix CompletePart(CachedPrefix entry, int shared)
     {
-        var copy = entry.Cache.Select((value, i) => KvRows.CopyRows(value, forward.Signature.Cache[i], [0], shared - 1)).ToList();
+        var copy = KvRows.CopyFirst(entry.Cache, forward.Signature.Cache, shared - 1);
         try
         {
             var tokens = entry.Tokens.Take(shared).ToArray();
-            var (ids, mask, positions, length) = forward.OneRowOnPast([tokens[^1]], shared - 1);
+            var (ids, mask, positions, length) = ForwardPass.OneRowOnPast([tokens[^1]], shared - 1);
             using var step = forward.Run(ids, 1, length, mask, positions, copy, keepPresent: true);
             var next = step.LogSoftmaxRow(0, 0, length);
             var cache = step.TakePresent();
@@ -125,9 +118,6 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
         }
     }
 
-    /// <summary>Where a group of sequences starts: a kept prefix and how many tokens they share with it, or nothing.</summary>
-    private readonly record struct Start(CachedPrefix? Entry, int Shared);
-
     /// <summary>
     /// Runs a node on its parent's cache, scores its tokens and its children's first tokens, then its children on its own
     /// cache; the node's cache is kept into <paramref name="keep"/> (with the log-softmax after it) or freed.
@@ -136,7 +126,7 @@ internal sealed class PrefixScorer(ForwardPass forward, PrefixCache prefixes)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var end = node.Start + node.Segment.Count;
-        var (ids, mask, positions, length) = forward.OneRowOnPast(node.Segment, node.Start);
+        var (ids, mask, positions, length) = ForwardPass.OneRowOnPast(node.Segment, node.Start);
         var continued = node.Children.Count > 0 || keep is not null;
         IReadOnlyList<OrtValue>? cache = null;
         double[]? next = null;
